@@ -1,0 +1,43 @@
+# Two commands (see README.md):
+#   make        set up everything (Debian packages, Python environment), then run the pipeline (dvc repro)
+#   make test   set up everything, then run the test suite
+SHELL := /bin/bash
+VENV := .venv
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+# The PDF route (xelatex via nbconvert), pdftotext for the tests, a CJK font for Hiragana figures.
+DEBIAN_PACKAGES := texlive-xetex texlive-fonts-recommended texlive-plain-generic pandoc poppler-utils fonts-noto-cjk
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: all setup system-packages run test clean-outputs
+
+all: run
+
+setup: system-packages $(VENV)/.installed
+
+# Installs only what is missing, so a second `make` skips it in a second.
+system-packages:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	if [ -n "$$(echo $$missing)" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# The pinned environment; with an NVIDIA driver present, the GPU build of the same TensorFlow replaces the CPU one.
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.txt
+	$(VENV)/bin/pip install -q --no-deps -e .
+	if command -v nvidia-smi >/dev/null && nvidia-smi >/dev/null 2>&1; then \
+	  $(VENV)/bin/pip uninstall -q -y tensorflow-cpu && $(VENV)/bin/pip install -q "tensorflow[and-cuda]==2.21.0"; fi
+	$(VENV)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
+	touch $@
+
+run: setup
+	dvc repro
+
+test: setup
+	pytest -q

@@ -1,0 +1,43 @@
+"""Metrics on predictions: per-class tables, confusion matrices, misclassified images, seed statistics."""
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+
+def per_class_table(y_true: np.ndarray, y_pred: np.ndarray, class_names: tuple[str, ...]) -> pd.DataFrame:
+    """Precision, recall, F1 and support per class, with macro averages in a last row."""
+    labels = np.arange(len(class_names))
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    table = pd.DataFrame(
+        {"precision": precision, "recall": recall, "f1": f1, "support": support},
+        index=pd.Index(class_names, name="class"),
+    )
+    table.loc["macro average"] = [precision.mean(), recall.mean(), f1.mean(), support.sum()]
+    return table.astype({"support": int})
+
+
+def confusion(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> np.ndarray:
+    return confusion_matrix(y_true, y_pred, labels=np.arange(num_classes))
+
+
+def misclassified(y_true: np.ndarray, probabilities: np.ndarray) -> pd.DataFrame:
+    """The wrongly classified images, most confident mistakes first."""
+    predicted = probabilities.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != y_true)
+    table = pd.DataFrame(
+        {"index": wrong, "true": y_true[wrong], "predicted": predicted[wrong],
+         "confidence": probabilities[wrong, predicted[wrong]]}
+    )
+    return table.sort_values("confidence", ascending=False, ignore_index=True)
+
+
+def mean_sd(values) -> tuple[float, float]:
+    """Mean and sample standard deviation (0 for a single value)."""
+    values = np.asarray(values, dtype=float)
+    return float(values.mean()), float(values.std(ddof=1)) if values.size > 1 else 0.0
+
+
+def percent_mean_sd(values) -> str:
+    mean, sd = mean_sd(values)
+    return f"{100 * mean:.2f} ± {100 * sd:.2f} %"

@@ -1,0 +1,131 @@
+"""Execute one notebook with its params file and render it to HTML and PDF (a pipeline stage).
+
+    python -m charrec.run_notebook 02_dense_baseline
+
+1. validates `params/<name>.yaml` (seconds, before any kernel starts);
+2. executes `notebooks/<name>.py` (jupytext) with papermill, inside `notebooks/`;
+3. renders the executed notebook, code hidden, to `reports/<name>.html` and `.pdf` (xelatex, A4).
+
+A failed or interrupted run removes every result of the notebook (metrics, models, reports), so
+nothing stale looks complete, and keeps the partially executed notebook in `reports/failed/`.
+"""
+
+import argparse
+import copy
+import os
+import shutil
+import sys
+from datetime import date
+from pathlib import Path
+
+import jupytext
+import nbformat
+import papermill
+from nbconvert import HTMLExporter, PDFExporter
+from traitlets.config import Config
+
+from .outputs import NotebookOutputs
+from .params import SCHEMAS, ParamsError, load_params
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _title_cell_index(notebook) -> int | None:
+    """The first markdown cell whose first line is a level-1 heading: it holds the report's title."""
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "markdown":
+            return index if cell.source.startswith("# ") else None
+    return None
+
+
+def _with_report_metadata(notebook):
+    """Title and date for the LaTeX title page; the heading itself is dropped there to avoid a duplicate."""
+    notebook = copy.deepcopy(notebook)
+    notebook.metadata["date"] = date.today().isoformat()
+    index = _title_cell_index(notebook)
+    if index is not None:
+        heading, _, rest = notebook.cells[index].source.partition("\n")
+        notebook.metadata["title"] = heading[2:].strip()
+        notebook.cells[index].source = rest.lstrip("\n")
+    return notebook
+
+
+def _write_atomically(path: Path, content: bytes | str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.part")
+    partial.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    os.replace(partial, path)
+
+
+def render_reports(executed: Path, outputs: NotebookOutputs) -> None:
+    notebook = nbformat.read(executed, as_version=4)
+    config = Config()
+    config.TemplateExporter.exclude_input = True
+    config.TemplateExporter.exclude_input_prompt = True
+    config.TemplateExporter.exclude_output_prompt = True
+    html, _ = HTMLExporter(config=config).from_notebook_node(notebook)
+    _write_atomically(outputs.html, html)
+
+    config.TemplateExporter.extra_template_basedirs = [str(TEMPLATES)]
+    config.PDFExporter.latex_count = 2  # xelatex twice: references and page layout settle
+    pdf_exporter = PDFExporter(config=config, template_name="report_a4")
+    pdf, _ = pdf_exporter.from_notebook_node(_with_report_metadata(notebook), resources={"metadata": {"name": outputs.name}})
+    _write_atomically(outputs.pdf, pdf)
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def run(name: str, root: Path = Path(".")) -> None:
+    params_file = root / "params" / f"{name}.yaml"
+    notebook_file = root / "notebooks" / f"{name}.py"
+    if name not in SCHEMAS:
+        raise ParamsError(f"no params schema for notebook '{name}'; known: {', '.join(sorted(SCHEMAS))}")
+    params = load_params(params_file)
+    if not notebook_file.is_file():
+        raise FileNotFoundError(f"{notebook_file} does not exist")
+    outputs = NotebookOutputs(name, root=root)
+    _remove(outputs.all_results() + [outputs.failed_notebook])
+    outputs.failed_notebook.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # Papermill writes the notebook as it runs: while running (and after a failure) it is the
+        # "failed" one; it becomes the executed notebook only once every cell has succeeded.
+        papermill.execute_notebook(
+            jupytext.read(notebook_file), str(outputs.failed_notebook), parameters=params.model_dump(mode="json"),
+            kernel_name="python3", cwd=str(notebook_file.parent), progress_bar=False,
+        )
+        outputs.executed_notebook.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(outputs.failed_notebook, outputs.executed_notebook)
+        render_reports(outputs.executed_notebook, outputs)
+    except BaseException:
+        if outputs.executed_notebook.exists():  # rendering failed: keep the notebook for debugging
+            os.replace(outputs.executed_notebook, outputs.failed_notebook)
+        _remove(outputs.all_results())
+        raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("name", help="the notebook's file stem, e.g. 02_dense_baseline")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of the logs
+    try:
+        run(args.name)
+    except (ParamsError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except papermill.PapermillExecutionError as error:
+        failed = NotebookOutputs(args.name, root=Path(".")).failed_notebook
+        print(f"error: notebook {args.name} failed in cell {error.exec_count}: {error.ename}: {error.evalue}\n"
+              f"The partially executed notebook is kept at {failed}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

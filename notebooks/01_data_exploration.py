@@ -1,0 +1,115 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Data exploration: the handwritten digits of MNIST
+#
+# Every model of this study learns from the same prepared arrays: the original MNIST files,
+# verified against their published checksums, and one fixed, seeded split of the 60,000 training
+# images into a training part and a validation part. This report shows what those images look like,
+# how the classes are balanced in each part, and how the pixel intensities are distributed.
+
+# %% tags=["parameters"]
+samples_per_class = 10  # examples shown per class in the sample grid
+
+# %%
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown, display
+
+from charrec import figures
+from charrec.data import load_prepared
+from charrec.outputs import NotebookOutputs
+from charrec.params import ExplorationParams
+from charrec.report import setup_notebook, show_figure, show_provenance, show_table, write_json_atomically
+
+params = ExplorationParams.from_namespace(globals())
+start_time = setup_notebook()
+outputs = NotebookOutputs("01_data_exploration")
+data = load_prepared("../data/prepared/mnist.npz")
+subsets = {"train": (data.x_train, data.y_train), "validation": (data.x_val, data.y_val),
+           "test": (data.x_test, data.y_test)}
+
+# %% [markdown]
+# ## The split
+#
+# The data stage keeps the official test set apart and splits the official training set once,
+# stratified by class, with a fixed seed. All notebooks read these indices, so every model is
+# trained, tuned and tested on exactly the same images.
+
+# %%
+counts = data.manifest["counts"]
+display(Markdown(
+    f"**{data.name.upper()}**: {counts['train']:,} training, {counts['validation']:,} validation and "
+    f"{counts['test']:,} test images of {data.x_train.shape[1]}×{data.x_train.shape[2]} pixels, "
+    f"{data.num_classes} classes; split seed {data.manifest['split_seed']}."
+))
+
+# %% [markdown]
+# ## Examples of every class
+#
+# Random examples of each class from the training part (dark strokes on a light background).
+
+# %%
+show_figure(figures.sample_grid(data.x_train, data.y_train, data.class_names, params.samples_per_class))
+
+# %% [markdown]
+# ## Class balance
+#
+# The classes are close to balanced: the rarest class has about 10 % fewer images than the most
+# frequent one. Stratification gives each subset the same class proportions.
+
+# %%
+class_counts = pd.DataFrame(
+    {name: np.bincount(labels, minlength=data.num_classes) for name, (_, labels) in subsets.items()},
+    index=pd.Index(data.class_names, name="class"),
+)
+shares = class_counts / class_counts.sum()
+show_table(class_counts.assign(**{f"{name} share": shares[name] for name in subsets}),
+           caption="Images per class and subset", decimals=3)
+show_figure(figures.class_counts(class_counts))
+
+# %% [markdown]
+# ## Pixel intensities
+#
+# Most pixels are pure background (0); strokes saturate near 255. The mean and standard deviation
+# below are the statistics a standardising input layer would use.
+
+# %%
+pixel_statistics = pd.DataFrame(
+    {name: {"mean": images.mean(), "standard deviation": images.std(),
+            "share of zero pixels": (images == 0).mean(), "share of pixels above 127": (images >= 128).mean()}
+     for name, (images, _) in subsets.items()}
+).T
+show_table(pixel_statistics, caption="Pixel statistics (intensity 0–255)", decimals=3)
+show_figure(figures.pixel_histogram(data.x_train))
+
+# %% [markdown]
+# ## The mean image of each class
+#
+# Averaging all training images of a class shows its typical shape and how much the writers vary:
+# sharp means (1, 0) come from consistent shapes, blurred ones (2, 5, 8) from varied ones.
+
+# %%
+show_figure(figures.mean_images(data.x_train, data.y_train, data.class_names))
+
+# %%
+write_json_atomically(outputs.metrics_file, {
+    "dataset": data.name,
+    "counts": counts,
+    "pixel_mean": round(float(data.x_train.mean()), 4),
+    "pixel_sd": round(float(data.x_train.std()), 4),
+    "smallest_class_share": round(float(shares["train"].min()), 4),
+    "largest_class_share": round(float(shares["train"].max()), 4),
+})
+show_provenance(data.manifest, seeds=[], start_time=start_time)

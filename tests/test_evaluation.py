@@ -1,0 +1,39 @@
+"""Metrics on hand-checked inputs."""
+
+import numpy as np
+import pytest
+
+from charrec.evaluation import confusion, mean_sd, misclassified, per_class_table, percent_mean_sd
+
+
+def test_per_class_table_on_known_predictions():
+    y_true = np.array([0, 0, 0, 1, 1, 2])
+    y_pred = np.array([0, 0, 1, 1, 1, 0])
+    table = per_class_table(y_true, y_pred, ("a", "b", "c"))
+    # class a: predicted 3 times, 2 right -> precision 2/3; 3 true, 2 found -> recall 2/3
+    assert table.loc["a", "precision"] == pytest.approx(2 / 3)
+    assert table.loc["b", "precision"] == pytest.approx(2 / 3)
+    assert table.loc["b", "recall"] == pytest.approx(1.0)
+    assert table.loc["b", "f1"] == pytest.approx(0.8)
+    assert table.loc["c"].tolist()[:3] == [0, 0, 0]  # never predicted: zero, not an error
+    assert table.loc["macro average", "support"] == 6
+    assert table["support"].tolist() == [3, 2, 1, 6]
+
+
+def test_confusion_counts_every_pair():
+    matrix = confusion(np.array([0, 1, 1, 2]), np.array([0, 2, 1, 2]), 4)
+    assert matrix.shape == (4, 4)
+    assert matrix[1, 2] == 1 and np.trace(matrix) == 3 and matrix.sum() == 4
+
+
+def test_misclassified_most_confident_first():
+    probabilities = np.array([[0.9, 0.1], [0.3, 0.7], [0.2, 0.8], [0.6, 0.4]])
+    table = misclassified(np.array([0, 0, 0, 1]), probabilities)
+    assert table["index"].tolist() == [2, 1, 3]
+    assert table["confidence"].tolist() == pytest.approx([0.8, 0.7, 0.6])
+
+
+def test_mean_and_sample_sd():
+    assert mean_sd([0.97, 0.98, 0.99]) == pytest.approx((0.98, 0.01))
+    assert mean_sd([0.5]) == (0.5, 0.0)
+    assert percent_mean_sd([0.97, 0.98, 0.99]) == "98.00 ± 1.00 %"

@@ -1,0 +1,100 @@
+"""Params validation: every mistake is named with its file and key, before any work starts."""
+
+import subprocess
+import sys
+import time
+
+import jupytext
+import pytest
+import yaml
+
+from charrec.params import SCHEMAS, DenseBaselineParams, ParamsError, load_params
+from conftest import PROJECT_ROOT
+
+NOTEBOOKS = sorted(name for name in SCHEMAS if name != "data")
+
+
+def parameters_cell(name: str) -> dict:
+    notebook = jupytext.read(PROJECT_ROOT / "notebooks" / f"{name}.py")
+    cells = [cell for cell in notebook.cells if "parameters" in cell.metadata.get("tags", [])]
+    assert len(cells) == 1, f"{name} must have exactly one cell tagged 'parameters'"
+    namespace = {}
+    exec(cells[0].source, namespace)  # the cell holds plain literals; executing it is how Jupyter reads it
+    return {key: value for key, value in namespace.items() if not key.startswith("__")}
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+def test_committed_params_files_are_valid(name):
+    load_params(PROJECT_ROOT / "params" / f"{name}.yaml")
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_defaults_match_schema_and_params_file(name):
+    """The parameters cell, the schema defaults and params/<name>.yaml describe one and the same default run."""
+    cell = parameters_cell(name)
+    schema = SCHEMAS[name]
+    assert set(cell) == set(schema.model_fields), "the parameters cell and the schema list different knobs"
+    assert schema.model_validate(cell) == schema()
+    assert load_params(PROJECT_ROOT / "params" / f"{name}.yaml") == schema()
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "02_dense_baseline.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_unknown_key_suggests_the_closest(tmp_path):
+    with pytest.raises(ParamsError) as error:
+        load_params(write(tmp_path, "epoch: 5\n"))
+    message = str(error.value)
+    assert message.startswith(f"{tmp_path / '02_dense_baseline.yaml'}: invalid parameters")
+    assert "'epoch': unknown key. Did you mean 'epochs'? Allowed keys: activation, batch_size" in message
+
+
+def test_nested_unknown_key_in_data_params(tmp_path):
+    path = tmp_path / "data.yaml"
+    path.write_text("mnist:\n  validation_sise: 100\n")
+    with pytest.raises(ParamsError, match=r"'mnist.validation_sise': unknown key. Did you mean 'validation_size'\?"):
+        load_params(path)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("epochs: ten\n", r"'epochs': Input should be a valid integer.*\(got 'ten'\)"),
+    ("learning_rate: -0.1\n", r"'learning_rate': Input should be greater than 0 \(got -0.1\)"),
+    ("seeds: []\n", r"'seeds': List should have at least 1 item"),
+    ("activation: relu6\n", r"'activation': Input should be 'relu', 'elu', 'gelu', 'tanh' or 'sigmoid'"),
+    ("- 1\n- 2\n", r"expected a mapping of keys to values, got list"),
+])
+def test_wrong_type_or_range(tmp_path, text, expected):
+    with pytest.raises(ParamsError, match=expected):
+        load_params(write(tmp_path, text))
+
+
+def test_yaml_syntax_error(tmp_path):
+    with pytest.raises(ParamsError, match=r"02_dense_baseline.yaml: not valid YAML at line 3, column 1: expected ',' or '\]'"):
+        load_params(write(tmp_path, "epochs: 5\nseeds: [0, 1\n"))
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ParamsError, match=r"params file not found \(restore it from git"):
+        load_params(tmp_path / "02_dense_baseline.yaml")
+
+
+def test_interactive_parameters_are_checked_too():
+    with pytest.raises(ParamsError, match=r"the notebook's parameters cell: invalid parameters\n  - 'batch_size'"):
+        DenseBaselineParams.from_namespace({"batch_size": 0, "unrelated_variable": 1})
+
+
+def test_runner_rejects_bad_params_within_seconds_and_writes_nothing(tmp_path):
+    (tmp_path / "params").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "params" / "02_dense_baseline.yaml").write_text("epochs: 0\n")
+    (tmp_path / "notebooks" / "02_dense_baseline.py").write_text("# %%\n")
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "charrec.run_notebook", "02_dense_baseline"],
+                            cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "params/02_dense_baseline.yaml: invalid parameters\n  - 'epochs': Input should be greater than or equal to 1" in result.stderr
+    assert time.perf_counter() - start < 15
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notebooks", "params"]
