@@ -51,7 +51,7 @@ def train(
     validation_data = batched(*validation, batch_size=max(batch_size, 1000)) if validation else None
     fit = model.fit(
         batched(x_train, y_train, batch_size, shuffle_seed=seed), validation_data=validation_data,
-        epochs=epochs, callbacks=[timer, *(callbacks or [])], verbose=0,
+        epochs=epochs, callbacks=[timer, *(callbacks or [])], shuffle=False, verbose=0,  # tf.data shuffles
     )
     history = pd.DataFrame(fit.history)
     history.insert(0, "epoch", np.arange(1, len(history) + 1))
