@@ -48,7 +48,7 @@ def test_labels_outside_class_range(tmp_path, tiny_dataset):
 
 def test_validation_larger_than_training_is_a_params_error(tmp_path, tiny_dataset):
     _, checksums = tiny_dataset
-    with pytest.raises(ParamsError, match=r"'tiny.validation_size' is 400 but only 300 training images"):
+    with pytest.raises(ParamsError, match=r"'datasets.tiny.validation_size' is 400 but only 300 training images"):
         prepare(tmp_path, checksums, validation_size=400)
 
 

@@ -99,7 +99,7 @@ def test_download_cut_halfway_leaves_no_file(tmp_path, http_server):
 
 
 def test_no_source_at_all_says_how_to_fix(tmp_path):
-    with pytest.raises(DataUnavailableError, match=r"no source is configured[\s\S]*params/data.yaml \(tiny.local_dir\)"):
+    with pytest.raises(DataUnavailableError, match=r"no source is configured[\s\S]*params/data.yaml \(datasets.tiny.local_dir\)"):
         fetch_dataset(spec_for({"train_images": "0"}), tmp_path / "raw", log=lambda _: None)
 
 

@@ -54,8 +54,19 @@ def test_unknown_key_suggests_the_closest(tmp_path):
 
 def test_nested_unknown_key_in_data_params(tmp_path):
     path = tmp_path / "data.yaml"
-    path.write_text("mnist:\n  validation_sise: 100\n")
-    with pytest.raises(ParamsError, match=r"'mnist.validation_sise': unknown key. Did you mean 'validation_size'\?"):
+    path.write_text("datasets:\n  mnist:\n    validation_sise: 100\n")
+    with pytest.raises(ParamsError, match=r"'datasets.mnist.validation_sise': unknown key. Did you mean 'validation_size'\?"):
+        load_params(path)
+
+
+def test_own_dataset_needs_class_names_and_checksums(tmp_path):
+    path = tmp_path / "data.yaml"
+    path.write_text("datasets:\n  letters:\n    local_dir: /data/letters\n")
+    with pytest.raises(ParamsError, match=r"dataset 'letters' is not one of mnist, kmnist: give its 'local_dir', "
+                                          r"'class_names' and the 'md5'"):
+        load_params(path)
+    path.write_text("datasets:\n  letters:\n    class_names: [a, b]\n    md5: {train_images: nothex}\n")
+    with pytest.raises(ParamsError, match=r"'datasets.letters.md5.train_images': String should match pattern"):
         load_params(path)
 
 

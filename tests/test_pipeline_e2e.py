@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from charrec.datasets import MNIST
+from charrec.datasets import KMNIST_GLYPHS, MNIST
 from charrec.fetch import fetch_dataset
 from charrec.params import SCHEMAS
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, make_idx_folder
 
 pytestmark = pytest.mark.e2e
 NOTEBOOKS = sorted(name for name in SCHEMAS if name != "data")
@@ -49,9 +49,15 @@ def project(tmp_path_factory, mnist_folder) -> Path:
             shutil.copy2(PROJECT_ROOT / name, copy / name)
     for profile in (PROJECT_ROOT / "tests" / "small_profile").glob("*.yaml"):
         shutil.copy(profile, copy / "params" / profile.name)
+    # KMNIST is on no registry: small generated IDX files stand in, described by their own checksums.
+    kmnist_folder = copy.parent / f"{copy.name}-kmnist"
     data_params = yaml.safe_load((copy / "params" / "data.yaml").read_text())
-    data_params["mnist"]["local_dir"] = str(mnist_folder)
-    (copy / "params" / "data.yaml").write_text(yaml.safe_dump(data_params))
+    data_params["datasets"]["mnist"]["local_dir"] = str(mnist_folder)
+    data_params["datasets"]["kmnist"] = {
+        "local_dir": str(kmnist_folder), "md5": make_idx_folder(kmnist_folder, train=600, test=200),
+        "class_names": list(KMNIST_GLYPHS), "validation_size": 100,
+    }
+    (copy / "params" / "data.yaml").write_text(yaml.safe_dump(data_params, allow_unicode=True))
     for command in (["git", "init", "-q"], ["git", "add", "-A"],
                     ["git", "-c", "user.name=test", "-c", "user.email=test@example.org", "commit", "-qm", "small profile"]):
         run(command, copy)
@@ -117,3 +123,24 @@ def test_failing_notebook_keeps_partial_notebook_and_removes_results(project):
     assert (project / "reports" / "failed" / "01_data_exploration.ipynb").is_file()
     for stale in ("reports/01_data_exploration.html", "reports/01_data_exploration.pdf", "metrics/01_data_exploration.json"):
         assert not (project / stale).exists(), stale
+
+
+def test_unavailable_dataset_skips_only_its_notebook_with_one_clear_message(project):
+    """Run last: it leaves the KMNIST stages stale. Without a source, data@kmnist fails with the fix, the
+    Hiragana notebook is skipped, everything else stays complete, and the status line says so."""
+    data_file = project / "params" / "data.yaml"
+    original = data_file.read_text()
+    data_params = yaml.safe_load(original)
+    data_params["datasets"]["kmnist"]["local_dir"] = str(project / "no-such-folder")
+    data_file.write_text(yaml.safe_dump(data_params, allow_unicode=True))
+    try:
+        repro = run(["dvc", "repro", "--keep-going"], project, check=False)
+        status = run([sys.executable, "-m", "charrec.pipeline_status"], project, check=False)
+    finally:
+        data_file.write_text(original)
+    assert repro.returncode != 0
+    assert "Dataset 'kmnist' is not available" in repro.stderr + repro.stdout
+    assert "Fix: put the four IDX files" in repro.stderr + repro.stdout
+    assert status.returncode == 0, status.stderr
+    assert "Skipped because a dataset is not available (kmnist): 06_hiragana, data@kmnist." in status.stdout
+    assert (project / "reports" / "02_dense_baseline.pdf").is_file()

@@ -1,21 +1,21 @@
 """The prepared arrays every notebook reads: verified images and labels plus one seeded split.
 
-Run as the pipeline's data stage: `python -m charrec.data mnist` reads `params/data.yaml`,
-fetches and verifies the IDX files into `data/raw/<name>/` and writes
-`data/prepared/<name>.npz` (uint8 arrays and the split as indices) with a JSON manifest.
+Run as the pipeline's data stage: `python -m charrec.data mnist` reads the `mnist` section of
+`params/data.yaml`, fetches and verifies the IDX files into `data/raw/mnist/` and writes
+`data/prepared/mnist.npz` (uint8 arrays and the split as indices) with a JSON manifest.
 """
 
 import argparse
 import json
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from .datasets import KNOWN_DATASETS, DatasetSpec
+from .datasets import KNOWN_DATASETS, MNIST, DatasetSpec
 from .fetch import DataUnavailableError, fetch_dataset, md5_of
 from .idx import IdxFormatError, read_idx
 from .params import DatasetParams, ParamsError, load_params
@@ -51,6 +51,16 @@ class PreparedData:
         return np.concatenate([self.y_train, self.y_val])
 
 
+def dataset_spec(name: str, params: DatasetParams) -> DatasetSpec:
+    """A known dataset's spec, or one described by its params section (your own data: no downloads)."""
+    spec = KNOWN_DATASETS.get(name) or replace(MNIST, name=name, download_urls=(), npm_package=None, local_dir_env=None)
+    if params.md5 is not None and params.md5 != spec.md5:
+        spec = replace(spec, md5=dict(params.md5), download_urls=(), npm_package=None)
+    if params.class_names is not None:
+        spec = replace(spec, class_names=tuple(params.class_names))
+    return spec
+
+
 def _check_pair(images: np.ndarray, labels: np.ndarray, num_classes: int, what: str) -> None:
     if images.shape[0] != labels.shape[0]:
         raise DataError(f"{what}: {images.shape[0]} images but {labels.shape[0]} labels")
@@ -80,7 +90,7 @@ def prepare_dataset(spec: DatasetSpec, params: DatasetParams, raw_dir: Path, out
     x_train, y_train, x_test, y_test = x_train[keep_train], y_train[keep_train], x_test[keep_test], y_test[keep_test]
     if params.validation_size >= len(y_train):
         raise ParamsError(
-            f"params/data.yaml: '{spec.name}.validation_size' is {params.validation_size} but only "
+            f"params/data.yaml: 'datasets.{spec.name}.validation_size' is {params.validation_size} but only "
             f"{len(y_train)} training images are kept; choose fewer than that"
         )
     train_index, validation_index = train_test_split(
@@ -126,20 +136,22 @@ def load_prepared(path: Path) -> PreparedData:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Fetch, verify and split a dataset (the pipeline's data stage).")
-    parser.add_argument("dataset", choices=sorted(KNOWN_DATASETS))
+    parser.add_argument("dataset", help="a section of params/data.yaml, e.g. mnist")
     parser.add_argument("--params", type=Path, default=Path("params/data.yaml"))
     parser.add_argument("--raw-dir", type=Path, default=Path("data/raw"))
     parser.add_argument("--out-dir", type=Path, default=Path("data/prepared"))
     args = parser.parse_args(argv)
+    out_file = args.out_dir / f"{args.dataset}.npz"
     try:
-        params = getattr(load_params(args.params), args.dataset)
-        manifest = prepare_dataset(
-            KNOWN_DATASETS[args.dataset], params, args.raw_dir / args.dataset, args.out_dir / f"{args.dataset}.npz"
-        )
+        datasets = load_params(args.params).datasets
+        if args.dataset not in datasets:
+            raise ParamsError(f"{args.params}: no section 'datasets.{args.dataset}'; sections: {', '.join(datasets)}")
+        params = datasets[args.dataset]
+        manifest = prepare_dataset(dataset_spec(args.dataset, params), params, args.raw_dir / args.dataset, out_file)
     except (ParamsError, DataUnavailableError, DataError, IdxFormatError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"{args.dataset}: {manifest['counts']} written to {args.out_dir / (args.dataset + '.npz')}")
+    print(f"{args.dataset}: {manifest['counts']} written to {out_file}")
     return 0
 
 

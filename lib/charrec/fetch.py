@@ -169,9 +169,10 @@ def fetch_dataset(spec: DatasetSpec, raw_dir: Path, local_dir: str | None = None
         names = ", ".join(spec.file_names[role] for role in missing)
         tried = "\n".join(attempts) or "  - (no source is configured)"
         env_hint = f" or the environment variable {spec.local_dir_env}" if spec.local_dir_env else ""
+        online_hint = f", or let this machine reach {spec.download_urls[0]}" if spec.download_urls else ""
         raise DataUnavailableError(
             f"Dataset '{spec.name}' is not available: missing {names}.\nSources tried:\n{tried}\n"
             f"Fix: put the four IDX files (plain or .gz, with the official checksums) in a folder and name it "
-            f"in params/data.yaml ({spec.name}.local_dir){env_hint}, or connect to the internet for the download."
+            f"in params/data.yaml (datasets.{spec.name}.local_dir){env_hint}{online_hint}."
         )
     return paths

@@ -7,11 +7,13 @@ not import TensorFlow, so validation takes well under a second.
 """
 
 import difflib
+import types
+import typing
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 Seeds = Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1)]
 Positive = Annotated[int, Field(ge=1)]
@@ -33,17 +35,37 @@ class Schema(BaseModel):
 
 # --- params/data.yaml -------------------------------------------------------------------
 
+Md5 = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+Role = Literal["train_images", "train_labels", "test_images", "test_labels"]
+
 
 class DatasetParams(Schema):
-    local_dir: str | None = None  # folder holding the four IDX files; overrides the downloads
+    local_dir: str | None = None  # folder holding the four IDX files; tried before any download
     validation_size: Annotated[int, Field(ge=10, le=50_000)] = 10_000
     split_seed: Annotated[int, Field(ge=0)] = 0
     train_limit: Annotated[int, Field(ge=100)] | None = None  # keep a stratified subset (quick runs)
     test_limit: Annotated[int, Field(ge=100)] | None = None
+    # Your own MNIST-format dataset: its class names and the md5 of its four uncompressed files.
+    class_names: Annotated[list[str], Field(min_length=2, max_length=256)] | None = None
+    md5: dict[Role, Md5] | None = None
 
 
 class DataParams(Schema):
-    mnist: DatasetParams = DatasetParams()
+    datasets: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], DatasetParams]
+
+    @model_validator(mode="after")
+    def _custom_datasets_are_described(self):
+        from .datasets import KNOWN_DATASETS  # no TensorFlow there: cheap
+
+        for name, dataset in self.datasets.items():
+            if name not in KNOWN_DATASETS and (dataset.md5 is None or dataset.class_names is None):
+                raise ValueError(
+                    f"dataset '{name}' is not one of {', '.join(KNOWN_DATASETS)}: give its 'local_dir', "
+                    "'class_names' and the 'md5' of its four files"
+                )
+            if dataset.md5 is not None and len(dataset.md5) != 4:
+                raise ValueError(f"dataset '{name}': 'md5' needs all four files: {', '.join(Role.__args__)}")
+        return self
 
 
 # --- one schema per notebook ---------------------------------------------------------------
@@ -64,25 +86,63 @@ class DenseBaselineParams(Schema):
     gallery_size: Annotated[int, Field(ge=0, le=100)] = 24
 
 
+Fraction = Annotated[float, Field(ge=0, lt=1)]
+
+
+class HiraganaParams(Schema):
+    dataset: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] = "kmnist"
+    comparison_dataset: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] = "mnist"
+    dense_hidden_units: Annotated[list[Annotated[int, Field(ge=1, le=8192)]], Field(min_length=1)] = [512, 256, 128, 64]
+    dense_dropout_rates: Annotated[list[Fraction], Field(min_length=1)] = [0.0, 0.5]
+    dense_learning_rate: Annotated[float, Field(gt=0, le=1)] = 0.001
+    dense_batch_size: Annotated[int, Field(ge=1, le=60_000)] = 256
+    dense_max_epochs: Annotated[int, Field(ge=1, le=1000)] = 40
+    early_stopping_patience: Annotated[int, Field(ge=1, le=100)] = 5
+    cnn_filters: Annotated[list[Annotated[int, Field(ge=1, le=1024)]], Field(min_length=3, max_length=3)] = [32, 64, 128]
+    cnn_dense_units: Annotated[int, Field(ge=1, le=8192)] = 256
+    cnn_dropout: Fraction = 0.4
+    cnn_rotation_degrees: Annotated[float, Field(ge=0, le=180)] = 10.0
+    cnn_shift_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.1
+    cnn_zoom_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.1
+    cnn_learning_rate: Annotated[float, Field(gt=0, le=1)] = 0.003
+    cnn_batch_size: Annotated[int, Field(ge=1, le=60_000)] = 128
+    cnn_epochs: Annotated[int, Field(ge=1, le=1000)] = 12
+    seed: Annotated[int, Field(ge=0)] = 0
+    gallery_size: Annotated[int, Field(ge=0, le=100)] = 24
+
+
 SCHEMAS: dict[str, type[Schema]] = {
     "data": DataParams,
     "01_data_exploration": ExplorationParams,
     "02_dense_baseline": DenseBaselineParams,
+    "06_hiragana": HiraganaParams,
 }
+
+
+def _fields_at(schema: type[BaseModel], location: tuple) -> list[str]:
+    """The allowed keys of the mapping that holds `location`, walking models, dicts and optionals."""
+    annotation = schema
+    for part in location:
+        while typing.get_origin(annotation) in (typing.Union, types.UnionType, Annotated):
+            annotation = next(arg for arg in typing.get_args(annotation) if arg is not type(None))
+        if typing.get_origin(annotation) is dict:
+            annotation = typing.get_args(annotation)[1]
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel) and part in annotation.model_fields:
+            annotation = annotation.model_fields[part].annotation
+    while typing.get_origin(annotation) in (typing.Union, types.UnionType, Annotated):
+        annotation = next(arg for arg in typing.get_args(annotation) if arg is not type(None))
+    return sorted(annotation.model_fields) if isinstance(annotation, type) and issubclass(annotation, BaseModel) else []
 
 
 def _describe(error: dict, schema: type[BaseModel]) -> str:
     location = ".".join(str(part) for part in error["loc"])
     if error["type"] == "extra_forbidden":
-        # Suggest the closest allowed key among the siblings of the unknown one.
-        parent = schema
-        for part in error["loc"][:-1]:
-            field = parent.model_fields.get(str(part))
-            parent = field.annotation if field and isinstance(field.annotation, type) else parent
-        allowed = sorted(parent.model_fields)
+        allowed = _fields_at(schema, error["loc"][:-1])
         guess = difflib.get_close_matches(str(error["loc"][-1]), allowed, n=1)
         hint = f" Did you mean '{guess[0]}'?" if guess else ""
         return f"'{location}': unknown key.{hint} Allowed keys: {', '.join(allowed)}"
+    if not error["loc"]:
+        return error["msg"].removeprefix("Value error, ")
     return f"'{location}': {error['msg']} (got {error.get('input')!r})"
 
 

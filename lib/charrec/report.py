@@ -17,6 +17,8 @@ from IPython.display import Markdown, display
 from matplotlib import font_manager
 from matplotlib_inline.backend_inline import set_matplotlib_formats
 
+from .datasets import KMNIST_GLYPHS, KMNIST_ROMAJI
+
 REPORTED_PACKAGES = ("tensorflow-cpu", "tensorflow", "keras", "numpy", "scikit-learn", "papermill", "nbconvert", "dvc")
 CJK_FONTS = ("Noto Sans CJK JP", "Noto Sans JP", "IPAGothic", "IPAexGothic", "TakaoGothic")
 
@@ -38,6 +40,15 @@ def setup_notebook() -> float:
 def has_cjk_font() -> bool:
     installed = {font.name for font in font_manager.fontManager.ttflist}
     return any(name in installed for name in CJK_FONTS)
+
+
+def printable_class_names(class_names: tuple[str, ...]) -> tuple[str, ...]:
+    """The class names for figures: the glyphs when a CJK font is installed, else romaji (with a warning)."""
+    if all(name.isascii() for name in class_names) or has_cjk_font():
+        return class_names
+    romaji = dict(zip(KMNIST_GLYPHS, KMNIST_ROMAJI))
+    warnings.warn("No CJK font found (install fonts-noto-cjk): figures label classes in romaji", stacklevel=2)
+    return tuple(romaji.get(name, name.encode("unicode_escape").decode()) for name in class_names)
 
 
 def show_figure(figure: plt.Figure) -> None:
