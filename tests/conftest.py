@@ -1,14 +1,21 @@
-"""Shared fixtures: small MNIST-format datasets written as real IDX files."""
+"""Shared fixtures: small MNIST-format datasets written as real IDX files, and a small-profile copy
+of the whole project after a real `dvc repro` (shared by the end-to-end test modules)."""
 
 import gzip
 import hashlib
+import os
+import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
-from charrec.datasets import MNIST, ROLES, DatasetSpec
+from charrec.datasets import KMNIST_GLYPHS, MNIST, ROLES, DatasetSpec
+from charrec.fetch import fetch_dataset
 from charrec.idx import write_idx
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -49,3 +56,54 @@ def spec_for(checksums: dict[str, str], **changes) -> DatasetSpec:
 def tiny_dataset(tmp_path):
     folder = tmp_path / "source"
     return folder, make_idx_folder(folder)
+
+
+ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def run(command: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(command, cwd=cwd, env=ENV, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        pytest.fail(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def mnist_folder(tmp_path_factory) -> Path:
+    """Verified MNIST files: from this checkout's data stage if it ran, else through the usual sources (npm)."""
+    local = PROJECT_ROOT / "data" / "raw" / "mnist"
+    folder = tmp_path_factory.mktemp("mnist")
+    fetch_dataset(MNIST, folder, local_dir=str(local) if local.is_dir() else None)
+    return folder
+
+
+def apply_small_profile(project: Path, mnist_folder: Path) -> None:
+    """Replace the params of a project copy by the small profile: real MNIST subsets, generated KMNIST."""
+    for profile in (PROJECT_ROOT / "tests" / "small_profile").glob("*.yaml"):
+        shutil.copy(profile, project / "params" / profile.name)
+    # KMNIST is on no registry: small generated IDX files stand in, described by their own checksums.
+    kmnist_folder = project.parent / f"{project.name}-kmnist"
+    data_params = yaml.safe_load((project / "params" / "data.yaml").read_text())
+    data_params["datasets"]["mnist"]["local_dir"] = str(mnist_folder)
+    data_params["datasets"]["kmnist"] = {
+        "local_dir": str(kmnist_folder), "md5": make_idx_folder(kmnist_folder, train=600, test=200),
+        "class_names": list(KMNIST_GLYPHS), "validation_size": 100,
+    }
+    (project / "params" / "data.yaml").write_text(yaml.safe_dump(data_params, allow_unicode=True))
+
+
+@pytest.fixture(scope="session")
+def project(tmp_path_factory, mnist_folder) -> Path:
+    """A copy of the project's files (as git sees them) with the small profile's params, after `dvc repro`."""
+    copy = tmp_path_factory.mktemp("project")
+    files = run(["git", "ls-files", "-co", "--exclude-standard"], PROJECT_ROOT).stdout.split("\n")
+    for name in filter(None, files):
+        if (PROJECT_ROOT / name).is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(PROJECT_ROOT / name, copy / name)
+    apply_small_profile(copy, mnist_folder)
+    for command in (["git", "init", "-q"], ["git", "add", "-A"],
+                    ["git", "-c", "user.name=test", "-c", "user.email=test@example.org", "commit", "-qm", "small profile"]):
+        run(command, copy)
+    run(["dvc", "repro"], copy)
+    return copy

@@ -2,67 +2,17 @@
 in a temporary copy of the project, and the reports, metrics and caching behave as the README says."""
 
 import json
-import os
-import shutil
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import yaml
 
-from charrec.datasets import KMNIST_GLYPHS, MNIST
-from charrec.fetch import fetch_dataset
 from charrec.params import SCHEMAS
-from conftest import PROJECT_ROOT, make_idx_folder
+from conftest import PROJECT_ROOT, run
 
 pytestmark = pytest.mark.e2e
 NOTEBOOKS = sorted(name for name in SCHEMAS if name != "data")
-ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "TF_CPP_MIN_LOG_LEVEL": "2"}
-
-
-def run(command: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run(command, cwd=cwd, env=ENV, capture_output=True, text=True)
-    if check and result.returncode != 0:
-        pytest.fail(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    return result
-
-
-@pytest.fixture(scope="session")
-def mnist_folder(tmp_path_factory) -> Path:
-    """Verified MNIST files: from this checkout's data stage if it ran, else through the usual sources (npm)."""
-    local = PROJECT_ROOT / "data" / "raw" / "mnist"
-    folder = tmp_path_factory.mktemp("mnist")
-    fetch_dataset(MNIST, folder, local_dir=str(local) if local.is_dir() else None)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory, mnist_folder) -> Path:
-    """A copy of the project's files (as git sees them) with the small profile's params, after `dvc repro`."""
-    copy = tmp_path_factory.mktemp("project")
-    files = run(["git", "ls-files", "-co", "--exclude-standard"], PROJECT_ROOT).stdout.split("\n")
-    for name in filter(None, files):
-        if (PROJECT_ROOT / name).is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(PROJECT_ROOT / name, copy / name)
-    for profile in (PROJECT_ROOT / "tests" / "small_profile").glob("*.yaml"):
-        shutil.copy(profile, copy / "params" / profile.name)
-    # KMNIST is on no registry: small generated IDX files stand in, described by their own checksums.
-    kmnist_folder = copy.parent / f"{copy.name}-kmnist"
-    data_params = yaml.safe_load((copy / "params" / "data.yaml").read_text())
-    data_params["datasets"]["mnist"]["local_dir"] = str(mnist_folder)
-    data_params["datasets"]["kmnist"] = {
-        "local_dir": str(kmnist_folder), "md5": make_idx_folder(kmnist_folder, train=600, test=200),
-        "class_names": list(KMNIST_GLYPHS), "validation_size": 100,
-    }
-    (copy / "params" / "data.yaml").write_text(yaml.safe_dump(data_params, allow_unicode=True))
-    for command in (["git", "init", "-q"], ["git", "add", "-A"],
-                    ["git", "-c", "user.name=test", "-c", "user.email=test@example.org", "commit", "-qm", "small profile"]):
-        run(command, copy)
-    run(["dvc", "repro"], copy)
-    return copy
 
 
 def test_every_notebook_has_a_small_profile():
