@@ -1,0 +1,77 @@
+"""Wall time of the whole pipeline from a clean clone, per stage, and of the re-runs DVC makes cheap.
+
+    python benchmarks/pipeline_timing.py [--keep CLONE_DIR]
+
+Clones the committed repository into a temporary folder (empty DVC cache, no data), then measures:
+1. `dvc repro --keep-going` with default params, per stage (from the moment each stage starts);
+2. a no-op `dvc repro` (nothing changed), median of three;
+3. `dvc repro` after changing one value in one params file (only that notebook reruns).
+Stages that need an unavailable dataset (KMNIST offline) fail fast and are listed as skipped.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+STAGE_LINE = re.compile(r"^Running stage '([^']+)'")
+
+
+def timed_repro(clone: Path, env: dict, *extra: str) -> tuple[float, list[tuple[str, float]], str]:
+    """Run `dvc repro`, returning total seconds, (stage, seconds) in running order, and the output."""
+    start = time.perf_counter()
+    process = subprocess.Popen(["dvc", "repro", *extra], cwd=clone, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    starts, lines = [], []
+    for line in process.stdout:
+        lines.append(line)
+        if match := STAGE_LINE.match(line):
+            starts.append((match.group(1), time.perf_counter()))
+    process.wait()
+    end = time.perf_counter()
+    stage_times = [(name, (starts[i + 1][1] if i + 1 < len(starts) else end) - began)
+                   for i, (name, began) in enumerate(starts)]
+    return end - start, stage_times, "".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--keep", type=Path, help="clone into this folder and keep it (default: a temporary one)")
+    args = parser.parse_args()
+    clone = args.keep or Path(tempfile.mkdtemp(prefix="charrec-bench-")) / "clone"
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "PYTHONPATH": str(clone / "lib"), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    subprocess.run(["git", "clone", "-q", str(PROJECT_ROOT), str(clone)], check=True)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=clone, capture_output=True, text=True).stdout
+    print(f"clean clone of {commit.strip()} in {clone}; {os.cpu_count()} logical cores\n")
+
+    total, stages, output = timed_repro(clone, env, "--keep-going")
+    failed = sorted(set(re.findall(r"failed to reproduce '([^']+)'", output)))
+    print(f"{'stage':28s} {'seconds':>8s}")
+    for name, seconds in stages:
+        print(f"{name:28s} {seconds:8.1f}{'   FAILED (skipped)' if name in failed else ''}")
+    print(f"{'full dvc repro':28s} {total:8.1f}  ({total / 60:.1f} min)\n")
+
+    no_op = statistics.median(timed_repro(clone, env)[0] for _ in range(3))
+    print(f"no-op dvc repro (median of 3): {no_op:.2f} s")
+
+    params_file = clone / "params" / "01_data_exploration.yaml"
+    original = params_file.read_text()
+    params_file.write_text(re.sub(r"samples_per_class: \d+", "samples_per_class: 9", original))
+    rerun, rerun_stages, _ = timed_repro(clone, env)
+    params_file.write_text(original)
+    print(f"after editing params/01_data_exploration.yaml: {rerun:.1f} s, stages run: "
+          f"{', '.join(name for name, _ in rerun_stages) or 'none'}")
+    if not args.keep:
+        shutil.rmtree(clone.parent)
+
+
+if __name__ == "__main__":
+    main()
