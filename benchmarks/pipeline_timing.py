@@ -59,16 +59,21 @@ def main() -> None:
         print(f"{name:28s} {seconds:8.1f}{'   FAILED (skipped)' if name in failed else ''}")
     print(f"{'full dvc repro':28s} {total:8.1f}  ({total / 60:.1f} min)\n")
 
-    no_op = statistics.median(timed_repro(clone, env)[0] for _ in range(3))
-    print(f"no-op dvc repro (median of 3): {no_op:.2f} s")
+    no_op = statistics.median(timed_repro(clone, env, "--keep-going")[0] for _ in range(3))
+    print(f"no-op dvc repro --keep-going (median of 3): {no_op:.2f} s")
+    available = [name for name, _ in stages if name not in failed]
+    if failed:  # the unavailable dataset's stage is retried on every run; without it:
+        no_op_available = statistics.median(timed_repro(clone, env, *available)[0] for _ in range(3))
+        print(f"no-op dvc repro of the available stages (median of 3): {no_op_available:.2f} s")
 
     params_file = clone / "params" / "01_data_exploration.yaml"
     original = params_file.read_text()
     params_file.write_text(re.sub(r"samples_per_class: \d+", "samples_per_class: 9", original))
-    rerun, rerun_stages, _ = timed_repro(clone, env)
+    rerun, rerun_stages, _ = timed_repro(clone, env, "--keep-going")
     params_file.write_text(original)
     print(f"after editing params/01_data_exploration.yaml: {rerun:.1f} s, stages run: "
           f"{', '.join(name for name, _ in rerun_stages) or 'none'}")
+    print("(a stage listed FAILED above is retried on every run until its dataset is provided)" if failed else "")
     if not args.keep:
         shutil.rmtree(clone.parent)
 
