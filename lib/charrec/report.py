@@ -3,6 +3,8 @@
 import json
 import os
 import platform
+import shutil
+import subprocess
 import time
 import warnings
 from datetime import datetime, timezone
@@ -91,7 +93,7 @@ def write_json_atomically(path: Path, content: dict) -> None:
     os.replace(partial, path)
 
 
-def _hardware() -> str:
+def hardware_description() -> str:
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -100,16 +102,13 @@ def _hardware() -> str:
                 break
     except OSError:
         pass
-    try:
-        import tensorflow as tf
-
-        gpus = [device.name for device in tf.config.list_physical_devices("GPU")]
-    except ImportError:
-        gpus = []
+    # nvidia-smi rather than TensorFlow: the summary report should not pay TensorFlow's import time.
+    listing = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True) if shutil.which("nvidia-smi") else None
+    gpus = [line.split(" (UUID")[0] for line in listing.stdout.splitlines()] if listing and listing.returncode == 0 else []
     return f"{cpu}, {os.cpu_count()} logical cores" + (f", GPUs: {', '.join(gpus)}" if gpus else ", no GPU")
 
 
-def _package_versions() -> str:
+def package_versions() -> str:
     found = []
     for package in REPORTED_PACKAGES:
         try:
@@ -124,7 +123,7 @@ def show_provenance(manifest: dict, seeds: list[int], start_time: float) -> None
     checksums = "\n".join(f"| `{manifest['files'][role]}` | `{md5}` |" for role, md5 in manifest["md5"].items())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        hardware = _hardware()
+        hardware = hardware_description()
     display(Markdown(
         f"## Provenance\n\n"
         f"- **Generated**: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}\n"
@@ -133,7 +132,7 @@ def show_provenance(manifest: dict, seeds: list[int], start_time: float) -> None
         f"{manifest['counts']['test']:,} test images\n"
         f"- **Seeds**: {', '.join(map(str, seeds)) or 'none'}\n"
         f"- **Hardware**: {hardware}\n"
-        f"- **Python** {platform.python_version()}; {_package_versions()}\n"
+        f"- **Python** {platform.python_version()}; {package_versions()}\n"
         f"- **Wall time of this notebook**: {time.perf_counter() - start_time:.1f} s\n\n"
         f"| file | md5 (verified) |\n|---|---|\n{checksums}\n"
     ))

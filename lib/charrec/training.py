@@ -70,3 +70,22 @@ def compile_classifier(model: keras.Model, learning_rate: float | keras.optimize
 
 def predict_probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
     return model.predict(images, batch_size=2000, verbose=0)
+
+
+def use_available_accelerators(mixed_precision: bool = True) -> str:
+    """Use what the machine offers and say what that is (for the report).
+
+    No GPU: plain CPU training. GPUs: memory allocated as needed, mixed float16 precision (tensor cores;
+    the output layers stay float32), and with several GPUs a MirroredStrategy as the default strategy, so
+    every model built and fitted afterwards is replicated and its batches split across the GPUs.
+    """
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return f"CPU ({tf.config.threading.get_intra_op_parallelism_threads() or 'all'} threads)"
+    for gpu in gpus:
+        tf.config.experimental.set_memory_growth(gpu, True)
+    if mixed_precision:
+        keras.mixed_precision.set_global_policy("mixed_float16")
+    if len(gpus) > 1:
+        tf.distribute.experimental_set_strategy(tf.distribute.MirroredStrategy())
+    return f"{len(gpus)} GPU(s){', mixed float16' if mixed_precision else ''}"

@@ -1,0 +1,79 @@
+"""The study on one page: every model's headline numbers, read from the notebooks' metrics files only."""
+
+import json
+import platform
+import subprocess
+from datetime import datetime, timezone
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+
+# Published reference points, each with its source (figures quoted, not measured here).
+PUBLISHED_ANCHORS = pd.DataFrame([
+    ("mnist", "dropout + max-norm MLP", 0.9895, "Srivastava et al. 2014, JMLR 15 (1.05-1.06 % error)"),
+    ("mnist", "keras-io simple convnet", 0.9922, "keras.io example 'Simple MNIST convnet'"),
+    ("mnist", "single CNN, BN + dropout + augmentation", 0.9964, "Deotte, Kaggle 'How to choose CNN architecture MNIST' (mean of many runs)"),
+    ("kmnist", "Keras simple CNN", 0.9463, "Clanuwat et al. 2018, KMNIST benchmarks"),
+    ("kmnist", "PreActResNet-18", 0.9782, "Clanuwat et al. 2018, KMNIST benchmarks"),
+    ("kmnist", "ResNet18 + VGG ensemble", 0.9890, "Clanuwat et al. 2018, KMNIST benchmarks"),
+], columns=["dataset", "model", "test accuracy", "source"])
+
+
+def read_metrics(metrics_dir: Path) -> dict[str, dict]:
+    """Every notebook's metrics file, by notebook name (missing notebooks are simply absent)."""
+    return {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in sorted(Path(metrics_dir).glob("[0-9]*.json"))}
+
+
+def model_table(metrics: dict[str, dict]) -> pd.DataFrame:
+    """One row per model of every notebook that reports models."""
+    rows = []
+    for notebook, content in metrics.items():
+        for key, model in content.get("models", {}).items():
+            accuracies = model.get("test_accuracy", [])
+            rows.append({
+                "notebook": notebook, "dataset": content.get("dataset", ""), "model": key,
+                "architecture": model.get("architecture", key), "parameters": model.get("parameters"),
+                "epochs": model.get("epochs"), "seeds": len(accuracies) if isinstance(accuracies, list) else 1,
+                "train seconds": model.get("train_seconds_mean"), "images/s": model.get("images_per_second_mean"),
+                "test accuracy": model.get("test_accuracy_mean"), "sd": model.get("test_accuracy_sd"),
+                "source report": model.get("source_test_accuracy"),
+            })
+    return pd.DataFrame(rows)
+
+
+def git_commit(root: Path) -> str:
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True)
+    return (result.stdout.strip() or "unknown") + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
+
+
+def write_index(reports_dir: Path, one_liners: dict[str, str], provenance: dict[str, str]) -> None:
+    """reports/index.html: every rendered report with its one-line result, then the provenance of the run."""
+    reports_dir = Path(reports_dir)
+    items = []
+    for html in sorted(reports_dir.glob("[0-9]*.html")):
+        pdf = html.with_suffix(".pdf")
+        links = f'<a href="{html.name}">HTML</a>' + (f' · <a href="{pdf.name}">PDF</a>' if pdf.exists() else "")
+        title = html.stem.split("_", 1)[-1].replace("_", " ")
+        items.append(f"<li><b>{escape(html.stem[:2])} {escape(title)}</b> ({links}): {escape(one_liners.get(html.stem, ''))}</li>")
+    facts = "".join(f"<tr><th>{escape(key)}</th><td>{escape(value)}</td></tr>" for key, value in provenance.items())
+    page = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Handwritten character recognition: reports</title>"
+        "<style>body{font-family:sans-serif;max-width:58em;margin:2em auto;line-height:1.5}th{text-align:left;"
+        "padding-right:1em;vertical-align:top}td{font-family:monospace;font-size:90%}</style></head><body>"
+        "<h1>Handwritten character recognition: reports</h1><ul>" + "".join(items) + "</ul>"
+        "<h2>Provenance of this run</h2><table>" + facts + "</table></body></html>\n"
+    )
+    partial = reports_dir / ".index.html.part"
+    partial.write_text(page, encoding="utf-8")
+    partial.replace(reports_dir / "index.html")
+
+
+def provenance(root: Path, versions: str, hardware: str) -> dict[str, str]:
+    facts = {"date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}", "git commit": git_commit(root),
+             "python": platform.python_version(), "packages": versions, "hardware": hardware}
+    for manifest_file in sorted((Path(root) / "data" / "prepared").glob("*.json")):
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        facts[f"{manifest['dataset']} md5"] = ", ".join(f"{manifest['files'][r]} {m}" for r, m in manifest["md5"].items())
+    return facts
