@@ -6,8 +6,8 @@ VENV := .venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-# The PDF route (xelatex via nbconvert), pdftotext for the tests, a CJK font and xeCJK for the Hiragana glyphs.
-DEBIAN_PACKAGES := texlive-xetex texlive-fonts-recommended texlive-plain-generic texlive-lang-cjk pandoc poppler-utils fonts-noto-cjk
+# The PDF route (xelatex via nbconvert), pdftotext for the tests, a CJK font for the Hiragana glyphs.
+DEBIAN_PACKAGES := texlive-xetex texlive-fonts-recommended texlive-plain-generic pandoc poppler-utils fonts-noto-cjk
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: all setup system-packages run test clean-outputs

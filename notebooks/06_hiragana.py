@@ -230,8 +230,9 @@ def metrics_of(rows):
 write_json_atomically(outputs.metrics_file, {
     "dataset": params.dataset,
     "models": metrics_of(results),
-    "comparison": {"dataset": params.comparison_dataset,
-                   "test_accuracy": {label: round(row["test accuracy"], 6) for label, row in comparison.items()}},
+    "comparison": {"dataset": params.comparison_dataset,  # same model keys as "models"
+                   "test_accuracy": {kmnist_runs[label].model.name: round(row["test accuracy"], 6)
+                                     for label, row in comparison.items()}},
     "cnn_misclassified": cnn_headline["misclassified"],
 })
 show_provenance(data.manifest, seeds=[params.seed], start_time=start_time)

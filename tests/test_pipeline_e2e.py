@@ -59,6 +59,24 @@ def test_changing_one_params_file_reruns_only_that_notebook(project):
     assert "02_dense_baseline" not in status
 
 
+def test_parameter_sweeps_run_from_the_experiment_queue(project):
+    """The parallel-sweep path of the README: queue experiments, start a worker, read the results."""
+    for value in (2, 5):
+        run(["dvc", "exp", "run", "--queue", "-S", f"params/01_data_exploration.yaml:samples_per_class={value}"], project)
+    run(["dvc", "queue", "start", "-j", "1"], project)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        queue = run(["dvc", "queue", "status"], project).stdout
+        if "Queued" not in queue and "Running" not in queue:
+            break
+        time.sleep(3)
+    assert queue.count("Success") >= 2, queue
+    table = run(["dvc", "exp", "show", "--no-pager", "--csv"], project).stdout
+    header, *rows = table.strip().splitlines()
+    column = header.split(",").index("samples_per_class")
+    assert {"2", "5"} <= {row.split(",")[column] for row in rows}
+
+
 def test_failing_notebook_keeps_partial_notebook_and_removes_results(project):
     notebook = project / "notebooks" / "01_data_exploration.py"
     original = notebook.read_text()

@@ -111,11 +111,17 @@ class HiraganaParams(Schema):
     gallery_size: Annotated[int, Field(ge=0, le=100)] = 24
 
 
+class SummaryParams(Schema):
+    metrics_dir: str = "../metrics"
+    reports_dir: str = "../reports"
+
+
 SCHEMAS: dict[str, type[Schema]] = {
     "data": DataParams,
     "01_data_exploration": ExplorationParams,
     "02_dense_baseline": DenseBaselineParams,
     "06_hiragana": HiraganaParams,
+    "07_summary": SummaryParams,
 }
 
 

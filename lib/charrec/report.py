@@ -66,7 +66,10 @@ def show_table(table: pd.DataFrame, caption: str | None = None, decimals: int = 
         style = style.format_index(escape=escape, axis=0).format_index(escape=escape, axis=1)
         return style.set_caption(caption) if caption else style
 
-    latex = styled("latex").to_latex(hrules=True, position="H", position_float="centering")
+    latex = styled("latex").to_latex(hrules=True, position="H", position_float="centering", sparse_index=False)
+    # Shrink a table wider than the page to the page width; leave narrower tables as they are.
+    latex = latex.replace("\\begin{tabular}", "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{\\begin{tabular}")
+    latex = latex.replace("\\end{tabular}", "\\end{tabular}}")
     display({"text/html": styled("html").to_html(), "text/latex": latex, "text/plain": table.to_string()}, raw=True)
 
 

@@ -48,15 +48,21 @@ def git_commit(root: Path) -> str:
     return (result.stdout.strip() or "unknown") + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
 
 
-def write_index(reports_dir: Path, one_liners: dict[str, str], provenance: dict[str, str]) -> None:
-    """reports/index.html: every rendered report with its one-line result, then the provenance of the run."""
+def write_index(reports_dir: Path, notebooks: list[str], one_liners: dict[str, str], provenance: dict[str, str],
+                rendering: str) -> None:
+    """reports/index.html: every notebook's report with its one-line result, then the provenance of the run.
+
+    `rendering` is the notebook writing the index: its report is rendered after it, so it counts as present."""
     reports_dir = Path(reports_dir)
     items = []
-    for html in sorted(reports_dir.glob("[0-9]*.html")):
-        pdf = html.with_suffix(".pdf")
-        links = f'<a href="{html.name}">HTML</a>' + (f' · <a href="{pdf.name}">PDF</a>' if pdf.exists() else "")
-        title = html.stem.split("_", 1)[-1].replace("_", " ")
-        items.append(f"<li><b>{escape(html.stem[:2])} {escape(title)}</b> ({links}): {escape(one_liners.get(html.stem, ''))}</li>")
+    for name in notebooks:
+        html, pdf = reports_dir / f"{name}.html", reports_dir / f"{name}.pdf"
+        title = f"{name[:2]} {name[3:].replace('_', ' ')}"
+        if html.exists() or name == rendering:
+            links = f'<a href="{html.name}">HTML</a> · <a href="{pdf.name}">PDF</a>'
+            items.append(f"<li><b>{escape(title)}</b> ({links}): {escape(one_liners.get(name, ''))}</li>")
+        else:
+            items.append(f"<li><b>{escape(title)}</b>: not produced in this run (see the pipeline's output)</li>")
     facts = "".join(f"<tr><th>{escape(key)}</th><td>{escape(value)}</td></tr>" for key, value in provenance.items())
     page = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Handwritten character recognition: reports</title>"
@@ -77,3 +83,30 @@ def provenance(root: Path, versions: str, hardware: str) -> dict[str, str]:
         manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
         facts[f"{manifest['dataset']} md5"] = ", ".join(f"{manifest['files'][r]} {m}" for r, m in manifest["md5"].items())
     return facts
+
+
+def conclusions(metrics: dict[str, dict]) -> list[str]:
+    """One short paragraph per question the sources asked, from the numbers in the metrics files."""
+    paragraphs = []
+    dense = metrics.get("02_dense_baseline", {}).get("models", {}).get("dense_baseline")
+    if dense:
+        mean, sd = dense["test_accuracy_mean"], dense["test_accuracy_sd"]
+        verdict = "within" if abs(mean - dense["source_test_accuracy"]) <= 2 * max(sd, 1e-4) else "outside"
+        paragraphs.append(
+            f"**Does the dense baseline reproduce?** {100 * mean:.2f} ± {100 * sd:.2f} % over {len(dense['seeds'])} "
+            f"seeds against the source's single run of {100 * dense['source_test_accuracy']:.2f} %: {verdict} two "
+            "standard deviations of the seed-to-seed spread.")
+    hiragana = metrics.get("06_hiragana")
+    if hiragana:
+        reference = hiragana.get("comparison", {}).get("test_accuracy", {})
+        ratios = [(1 - hiragana["models"][key]["test_accuracy_mean"]) / max(1 - value, 1e-4)
+                  for key, value in reference.items() if key in hiragana["models"]]
+        best = max(model["test_accuracy_mean"] for model in hiragana["models"].values())
+        paragraphs.append(
+            f"**How much harder is KMNIST?** The best model reaches {100 * best:.2f} % on {hiragana['dataset']}"
+            + (f"; the same architectures make {min(ratios):.1f}× to {max(ratios):.1f}× more test errors there than "
+               f"on {hiragana['comparison']['dataset']}." if ratios else "."))
+    else:
+        paragraphs.append("**How much harder is KMNIST?** Not answered in this run: the Hiragana notebook did not run "
+                          "(KMNIST was not available; see README, Data).")
+    return paragraphs

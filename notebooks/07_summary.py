@@ -1,0 +1,117 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Summary: the whole study on one page
+#
+# Five course reports on MNIST and Kuzushiji-MNIST each gave a handful of numbers from single runs.
+# This page puts every model of this study side by side, re-measured with several seeds where the
+# notebooks say so, beside the source reports' figures and published reference points, with the
+# cost of each result in training time. It reads only the notebooks' metrics files, so it re-runs in
+# seconds; `reports/index.html` links every report.
+
+# %% tags=["parameters"]
+metrics_dir = "../metrics"  # where the notebooks' metrics files are
+reports_dir = "../reports"  # where the reports are, and where index.html is written
+
+# %%
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from IPython.display import Markdown, display
+
+from charrec import summary
+from charrec.params import SummaryParams
+from charrec.report import (hardware_description, package_versions, setup_notebook, show_figure, show_table,
+                            write_json_atomically)
+from charrec.outputs import NotebookOutputs
+
+params = SummaryParams.from_namespace(globals())
+start_time = setup_notebook()
+outputs = NotebookOutputs("07_summary")
+metrics = summary.read_metrics(Path(params.metrics_dir))
+models = summary.model_table(metrics)
+
+
+def percent(value) -> str:
+    return "" if value is None or pd.isna(value) else f"{100 * value:.2f}"
+
+
+# %% [markdown]
+# ## Every model of the study
+#
+# Test accuracy is the mean over seeds (± the sample standard deviation, when there are several);
+# training time and images per second are per run, on the machine named at the end.
+
+# %%
+table = models.assign(**{
+    "test accuracy %": [f"{percent(m)} ± {percent(s)}" if n > 1 else percent(m)
+                        for m, s, n in zip(models["test accuracy"], models["sd"], models["seeds"])],
+    "source report %": models["source report"].map(percent),
+})[["notebook", "dataset", "architecture", "parameters", "epochs", "seeds", "train seconds", "images/s",
+    "test accuracy %", "source report %"]]
+show_table(table.set_index(["notebook", "architecture"]), caption="All models: test accuracy and cost", decimals=1)
+
+# %% [markdown]
+# ## Published reference points
+#
+# Figures quoted from their sources (not re-measured here).
+
+# %%
+anchors = summary.PUBLISHED_ANCHORS.assign(**{"test accuracy %": summary.PUBLISHED_ANCHORS["test accuracy"].map(percent)})
+show_table(anchors.drop(columns="test accuracy").set_index(["dataset", "model"]), caption="Published results")
+
+# %% [markdown]
+# ## Accuracy against training time
+#
+# Each point is one model (mean over its seeds); the horizontal lines are the published reference
+# points of the same dataset. Up and to the left is better.
+
+# %%
+figure, axes = plt.subplots(1, max(1, models["dataset"].nunique()), figsize=(11, 4), squeeze=False)
+for axis, (dataset, group) in zip(axes.ravel(), models.groupby("dataset")):
+    sns.scatterplot(data=group, x="train seconds", y="test accuracy", hue="notebook", s=70, ax=axis)
+    for _, anchor in summary.PUBLISHED_ANCHORS[summary.PUBLISHED_ANCHORS["dataset"] == dataset].iterrows():
+        axis.axhline(anchor["test accuracy"], color="grey", linestyle=":", linewidth=1)
+        axis.annotate(anchor["model"], (axis.get_xlim()[0], anchor["test accuracy"]), fontsize=7, color="grey",
+                      va="bottom")
+    axis.set(xscale="log", title=dataset, xlabel="training seconds per run (log scale)", ylabel="test accuracy")
+    axis.legend(fontsize=7)
+figure.tight_layout()
+show_figure(figure)
+
+# %% [markdown]
+# ## What the sources asked, answered
+
+# %%
+display(Markdown("\n\n".join(summary.conclusions(metrics))))
+
+# %%
+one_liners = {}
+for notebook, group in models.groupby("notebook"):
+    best = group.loc[group["test accuracy"].idxmax()]
+    spread = f" ± {percent(best['sd'])}" if best["seeds"] > 1 else ""
+    one_liners[notebook] = (f"best model {best['architecture']}: {percent(best['test accuracy'])}{spread} % test "
+                            f"accuracy ({best['dataset']}, {best['seeds']} seed(s))")
+if "01_data_exploration" in metrics:
+    counts = metrics["01_data_exploration"]["counts"]
+    one_liners["01_data_exploration"] = f"{counts['train']:,} train / {counts['validation']:,} validation / {counts['test']:,} test images"
+one_liners[outputs.name] = f"{len(models)} models from {models['notebook'].nunique()} notebooks side by side"
+facts = summary.provenance(Path(".."), package_versions(), hardware_description())
+write_json_atomically(outputs.metrics_file, {"models_compared": len(models), "notebooks": sorted(metrics)})
+notebooks = sorted(path.stem for path in Path(".").glob("[0-9]*.py"))  # the notebooks folder: every report
+summary.write_index(Path(params.reports_dir), notebooks, one_liners, facts, rendering=outputs.name)
+display(Markdown("## Provenance\n\n" + "\n".join(f"- **{key}**: {value}" for key, value in facts.items())))
