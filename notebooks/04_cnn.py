@@ -110,7 +110,7 @@ parameter_counts = {label: int(summary.loc["total", "trainable"]) for label, sum
 # %% [markdown]
 # ## Training
 #
-# Each seed trains both networks from scratch. The simple CNN runs its 5 epochs; the improved CNN
+# Each seed trains both networks from scratch. The simple CNN runs its fixed number of epochs; the improved CNN
 # follows its learning-rate schedule and stops early when validation accuracy stops improving.
 
 # %%
