@@ -41,3 +41,16 @@ def mean_sd(values) -> tuple[float, float]:
 def percent_mean_sd(values) -> str:
     mean, sd = mean_sd(values)
     return f"{100 * mean:.2f} ± {100 * sd:.2f} %"
+
+
+def validation_stability(histories: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """How steadily validation accuracy evolves, per run: how often it falls from one epoch to the
+    next, the largest fall, and the mean absolute change (both in percentage points)."""
+    rows = []
+    for key, run in histories.sort_values("epoch").groupby(by, sort=False):
+        change = 100 * np.diff(run["val_accuracy"].to_numpy())
+        rows.append({**dict(zip(by, key if isinstance(key, tuple) else (key,))),
+                     "epochs": len(run), "falls": int((change < 0).sum()),
+                     "largest fall (pp)": float(max(0.0, -change.min())) if change.size else 0.0,
+                     "mean |change| (pp)": float(np.abs(change).mean()) if change.size else 0.0})
+    return pd.DataFrame(rows)

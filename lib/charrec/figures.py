@@ -94,3 +94,21 @@ def misclassified_gallery(images: np.ndarray, mistakes: pd.DataFrame, class_name
         axis.set_title(f"{class_names[row.true]}→{class_names[row.predicted]}\n{row.confidence:.0%}", fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def accuracy_curves_side_by_side(histories: pd.DataFrame, panel: str = "model", hue: str = "seed") -> plt.Figure:
+    """Accuracy per epoch, one panel per `panel` value on a shared axis: training dashed, validation solid."""
+    panels = list(histories[panel].unique())
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.5), sharey=True, squeeze=False)
+    palette = dict(zip(histories[hue].unique(), sns.color_palette(n_colors=histories[hue].nunique())))
+    for axis, name in zip(axes[0], panels):
+        for key, run in histories[histories[panel] == name].groupby(hue, sort=False):
+            axis.plot(run["epoch"], run["accuracy"], "--", color=palette[key], alpha=0.7, label=f"{key} train")
+            axis.plot(run["epoch"], run["val_accuracy"], "-o", markersize=3, color=palette[key], label=f"{key} validation")
+        axis.set(title=name, xlabel="epoch")
+    axes[0][0].set_ylabel("accuracy")
+    low = max(0.0, float(histories["val_accuracy"].min()) - 0.005)
+    axes[0][0].set_ylim(low, 1.0)
+    axes[0][-1].legend(fontsize=7, ncols=2, title=hue, title_fontsize=7)
+    fig.tight_layout()
+    return fig

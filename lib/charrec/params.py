@@ -116,10 +116,30 @@ class SummaryParams(Schema):
     reports_dir: str = "../reports"
 
 
+class CnnParams(Schema):
+    simple_learning_rate: Annotated[float, Field(gt=0, le=1)] = 0.001
+    simple_batch_size: Annotated[int, Field(ge=1, le=60_000)] = 64
+    simple_epochs: Annotated[int, Field(ge=1, le=1000)] = 5
+    improved_filters: Annotated[list[Annotated[int, Field(ge=1, le=1024)]], Field(min_length=3, max_length=3)] = [16, 32, 64]
+    improved_dense_units: Annotated[int, Field(ge=1, le=8192)] = 128
+    improved_dropout: Annotated[float, Field(ge=0, lt=1)] = 0.3
+    rotation_degrees: Annotated[float, Field(ge=0, le=180)] = 10.0
+    shift_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.1
+    zoom_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.1
+    improved_peak_learning_rate: Annotated[float, Field(gt=0, le=1)] = 0.003
+    improved_warmup_epochs: Annotated[int, Field(ge=0, le=100)] = 1
+    improved_batch_size: Annotated[int, Field(ge=1, le=60_000)] = 128
+    improved_max_epochs: Annotated[int, Field(ge=1, le=1000)] = 8
+    early_stopping_patience: Annotated[int, Field(ge=1, le=1000)] = 3
+    seeds: Seeds = [0, 1, 2]
+    gallery_size: Annotated[int, Field(ge=0, le=100)] = 24
+
+
 SCHEMAS: dict[str, type[Schema]] = {
     "data": DataParams,
     "01_data_exploration": ExplorationParams,
     "02_dense_baseline": DenseBaselineParams,
+    "04_cnn": CnnParams,
     "06_hiragana": HiraganaParams,
     "07_summary": SummaryParams,
 }

@@ -69,7 +69,8 @@ def compile_classifier(model: keras.Model, learning_rate: float | keras.optimize
 
 
 def predict_probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
-    return model.predict(images, batch_size=2000, verbose=0)
+    # A tf.data input: numpy arrays make Keras build a parallel map that logs a spurious TensorFlow error.
+    return model.predict(tf.data.Dataset.from_tensor_slices(images).batch(2000), verbose=0)
 
 
 def use_available_accelerators(mixed_precision: bool = True) -> str:
@@ -89,3 +90,21 @@ def use_available_accelerators(mixed_precision: bool = True) -> str:
     if len(gpus) > 1:
         tf.distribute.experimental_set_strategy(tf.distribute.MirroredStrategy())
     return f"{len(gpus)} GPU(s){', mixed float16' if mixed_precision else ''}"
+
+
+def warmup_cosine(peak_learning_rate: float, steps_per_epoch: int, epochs: int,
+                  warmup_epochs: int) -> keras.optimizers.schedules.LearningRateSchedule:
+    """Linear warm-up from a tenth of the peak rate, then cosine decay to zero at the last epoch.
+
+    A high rate early makes fast progress; a rate near zero at the end lets the weights settle,
+    which smooths the last epochs' validation accuracy."""
+    warmup_steps = min(warmup_epochs, epochs - 1) * steps_per_epoch
+    return keras.optimizers.schedules.CosineDecay(
+        peak_learning_rate / 10 if warmup_steps else peak_learning_rate, epochs * steps_per_epoch - warmup_steps,
+        warmup_target=peak_learning_rate if warmup_steps else None, warmup_steps=warmup_steps,
+    )
+
+
+def early_stopping(patience: int) -> keras.callbacks.EarlyStopping:
+    """Stop when validation accuracy has not improved for `patience` epochs; keep the best epoch's weights."""
+    return keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=patience, restore_best_weights=True)

@@ -1,0 +1,133 @@
+"""Time to 99.0 % test accuracy: the source's plain CNN script against the improved CNN of notebook 04.
+
+Run from the project root, after `dvc repro data_mnist`:
+
+    python benchmarks/cnn_time_to_99.py            # both, side by side, in one process
+
+1. **Source-style script**: the simple CNN fed with NumPy arrays straight into `fit`, batch 64, 5 epochs,
+   on all 60,000 training images, as the source did; its time is the 5 epochs' training time.
+2. **Improved CNN** with the default params of `params/04_cnn.yaml` (architecture, augmentation,
+   schedule, batch size), trained on the same 60,000 images through `training.batched` (tf.data,
+   cached, prefetched). Every `--check-every` batches it is evaluated on the test set and stops at
+   the first check at or above the target; its time is the training time until then (the
+   evaluation passes are timed separately and not counted: a real run would not make them).
+
+The test set is used here for a stopping rule, which is fine for a timing benchmark and never for
+model selection (the notebook chooses on validation). This is a benchmark, not a test: pytest does
+not collect it. Timings depend on the machine and on other jobs running on it.
+"""
+
+import argparse
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "lib"))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from charrec.data import load_prepared  # noqa: E402
+from charrec.models import improved_cnn  # noqa: E402
+from charrec.params import load_params  # noqa: E402
+from charrec.training import batched, compile_classifier, make_deterministic, warmup_cosine  # noqa: E402
+
+
+def source_style(x_train, y_train, x_test, y_test, seed: int) -> tuple[float, float]:
+    """The source's script: float arrays in [0, 1], a Sequential model, fit on NumPy arrays."""
+    keras.utils.set_random_seed(seed)
+    x_train = (x_train.astype("float32") / 255)[..., None]
+    x_test = (x_test.astype("float32") / 255)[..., None]
+    model = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        keras.layers.Conv2D(32, (3, 3), activation="relu"), keras.layers.MaxPooling2D((2, 2)),
+        keras.layers.Conv2D(64, (3, 3), activation="relu"), keras.layers.MaxPooling2D((2, 2)),
+        keras.layers.Conv2D(64, (3, 3), activation="relu"),
+        keras.layers.Flatten(), keras.layers.Dense(64, activation="relu"), keras.layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    start = time.perf_counter()
+    model.fit(x_train, y_train, epochs=5, batch_size=64, verbose=0)
+    seconds = time.perf_counter() - start
+    return seconds, float(model.evaluate(x_test, y_test, verbose=0)[1])
+
+
+class StopAtTestAccuracy(keras.callbacks.Callback):
+    """Evaluate on the test set every `every` batches; stop training at the first check at or above `target`.
+    The clock of the training time is paused during the evaluations."""
+
+    def __init__(self, test: tf.data.Dataset, target: float, every: int):
+        super().__init__()
+        self.test, self.target, self.every = test, target, every
+        self.batches, self.eval_seconds, self.reached = 0, 0.0, None
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches += 1
+        if self.batches % self.every or self.model.stop_training:
+            return
+        begin = time.perf_counter()
+        accuracy = float(self.model.evaluate(self.test, verbose=0, return_dict=True)["accuracy"])
+        self.eval_seconds += time.perf_counter() - begin
+        train_seconds = time.perf_counter() - self.start - self.eval_seconds
+        print(f"  improved CNN: {self.batches} batches, {train_seconds:6.1f} s training, test accuracy {accuracy:.4f}",
+              flush=True)
+        if accuracy >= self.target:
+            self.reached = (train_seconds, accuracy, self.batches)
+            self.model.stop_training = True
+
+
+def improved(params, x_train, y_train, x_test, y_test, seed: int, target: float, check_every: int):
+    make_deterministic(seed)
+    steps_per_epoch = math.ceil(len(y_train) / params.improved_batch_size)
+    schedule = warmup_cosine(params.improved_peak_learning_rate, steps_per_epoch, params.improved_max_epochs,
+                             params.improved_warmup_epochs)
+    model = compile_classifier(improved_cnn(10, params.improved_filters, params.improved_dense_units,
+                                            params.improved_dropout, params.rotation_degrees,
+                                            params.shift_fraction, params.zoom_fraction), schedule)
+    stopper = StopAtTestAccuracy(batched(x_test, y_test, 2000), target, check_every)
+    model.fit(batched(x_train, y_train, params.improved_batch_size, shuffle_seed=seed),
+              epochs=params.improved_max_epochs, callbacks=[stopper], verbose=0, shuffle=False)
+    return stopper.reached, steps_per_epoch
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--target", type=float, default=0.99, help="test accuracy to reach (default 0.99)")
+    parser.add_argument("--check-every", type=int, default=100, help="batches between test evaluations (default 100)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--params", type=Path, default=ROOT / "params" / "04_cnn.yaml")
+    args = parser.parse_args()
+    data = load_prepared(ROOT / "data" / "prepared" / "mnist.npz")
+    params = load_params(args.params)
+    print(f"{len(tf.config.list_physical_devices('GPU'))} GPU(s), {os.cpu_count()} CPU core(s) visible", flush=True)
+
+    print("source-style script: simple CNN, NumPy arrays into fit, batch 64, 5 epochs ...", flush=True)
+    source_seconds, source_accuracy = source_style(data.x_train_full, data.y_train_full, data.x_test, data.y_test,
+                                                   args.seed)
+    print(f"  source-style: {source_seconds:.1f} s, test accuracy {source_accuracy:.4f}", flush=True)
+
+    print(f"improved CNN until test accuracy >= {args.target} ...", flush=True)
+    reached, steps_per_epoch = improved(params, data.x_train_full, data.y_train_full, data.x_test, data.y_test,
+                                        args.seed, args.target, args.check_every)
+    print()
+    print(f"source-style script, 5 epochs:       {source_seconds:7.1f} s  (test accuracy {source_accuracy:.4f})")
+    if reached is None:
+        print(f"improved CNN: did not reach {args.target} within {params.improved_max_epochs} epochs")
+        return 1
+    seconds, accuracy, batches = reached
+    print(f"improved CNN to {args.target:.3f} test accuracy: {seconds:7.1f} s  "
+          f"(test accuracy {accuracy:.4f} after {batches / steps_per_epoch:.2f} epochs)")
+    print(f"ratio improved / source-style: {seconds / source_seconds:.3f} (target <= 0.333)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
