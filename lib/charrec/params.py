@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 Seeds = Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1)]
 Positive = Annotated[int, Field(ge=1)]
@@ -64,10 +64,34 @@ class DenseBaselineParams(Schema):
     gallery_size: Annotated[int, Field(ge=0, le=100)] = 24
 
 
+ClassGroups = Annotated[
+    list[Annotated[list[Annotated[int, Field(ge=0, le=9)]], Field(min_length=1)]], Field(min_length=2, max_length=10)
+]
+
+
+class BatchNormAblationParams(Schema):
+    class_groups: ClassGroups = [[0, 6], [1, 7], [2, 3, 5, 8], [4, 9]]  # the merged classes of the 4-class variant
+    learning_rate: Annotated[float, Field(gt=0, le=1)] = 0.001
+    batch_size: Annotated[int, Field(ge=1, le=60_000)] = 20
+    epochs: Annotated[int, Field(ge=1, le=1000)] = 10
+    seeds: Seeds = [0, 1, 2]
+    steps_per_execution: Annotated[int, Field(ge=1, le=10_000)] = 50
+    confidence: Annotated[float, Field(gt=0.5, lt=1)] = 0.95
+    gallery_size: Annotated[int, Field(ge=0, le=100)] = 8
+
+    @model_validator(mode="after")
+    def _groups_partition_the_digits(self):
+        members = sorted(member for group in self.class_groups for member in group)
+        if members != list(range(10)):
+            raise ValueError(f"class_groups must hold each digit 0..9 exactly once, got {self.class_groups}")
+        return self
+
+
 SCHEMAS: dict[str, type[Schema]] = {
     "data": DataParams,
     "01_data_exploration": ExplorationParams,
     "02_dense_baseline": DenseBaselineParams,
+    "05_bn_ablation": BatchNormAblationParams,
 }
 
 
