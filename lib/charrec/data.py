@@ -59,6 +59,26 @@ def dataset_spec(name: str, params: DatasetParams) -> DatasetSpec:
     if params.class_names is not None:
         spec = replace(spec, class_names=tuple(params.class_names))
     return spec
+def group_labels(labels: np.ndarray, groups: list[list[int]]) -> np.ndarray:
+    """Map each original class to the index of the group holding it (every class in exactly one group)."""
+    members = sorted(member for group in groups for member in group)
+    if members != list(range(len(members))):
+        raise ValueError(f"the groups must hold each class 0..{len(members) - 1} exactly once, got {groups}")
+    lookup = np.empty(len(members), dtype=labels.dtype)
+    for index, group in enumerate(groups):
+        lookup[group] = index
+    return lookup[labels]
+
+
+def with_grouped_classes(data: PreparedData, groups: list[list[int]]) -> PreparedData:
+    """The same images and split with merged classes; a group is named by its members, e.g. '0/6'."""
+    names = tuple("/".join(data.class_names[member] for member in group) for group in groups)
+    if len(set(member for group in groups for member in group)) != data.num_classes:
+        raise ValueError(f"the groups must cover all {data.num_classes} classes of {data.name}, got {groups}")
+    return replace(
+        data, class_names=names, y_train=group_labels(data.y_train, groups),
+        y_val=group_labels(data.y_val, groups), y_test=group_labels(data.y_test, groups),
+    )
 
 
 def _check_pair(images: np.ndarray, labels: np.ndarray, num_classes: int, what: str) -> None:

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binomtest, sem, t
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 
@@ -54,3 +55,25 @@ def validation_stability(histories: pd.DataFrame, by: list[str]) -> pd.DataFrame
                      "largest fall (pp)": float(max(0.0, -change.min())) if change.size else 0.0,
                      "mean |change| (pp)": float(np.abs(change).mean()) if change.size else 0.0})
     return pd.DataFrame(rows)
+def mcnemar_exact(correct_a: np.ndarray, correct_b: np.ndarray) -> dict:
+    """McNemar's exact test of two classifiers scored on the same test images.
+
+    Only the discordant images count: `a_only` (A right, B wrong) and `b_only` (B right, A wrong).
+    Under the null hypothesis of equal accuracy each discordant image is a fair coin flip, so the
+    two-sided p-value is the binomial test of a_only successes in a_only + b_only trials at 1/2.
+    """
+    correct_a, correct_b = np.asarray(correct_a, dtype=bool), np.asarray(correct_b, dtype=bool)
+    a_only, b_only = int(np.sum(correct_a & ~correct_b)), int(np.sum(~correct_a & correct_b))
+    discordant = a_only + b_only
+    p_value = float(binomtest(a_only, discordant, 0.5).pvalue) if discordant else 1.0
+    return {"a_only": a_only, "b_only": b_only, "p_value": p_value}
+
+
+def paired_difference_interval(a, b, confidence: float = 0.95) -> dict:
+    """Mean of the paired differences b - a (e.g. per seed) with a Student t confidence interval."""
+    differences = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
+    mean = float(differences.mean())
+    if differences.size < 2:
+        return {"mean": mean, "low": float("nan"), "high": float("nan"), "n": int(differences.size)}
+    half_width = float(t.ppf(0.5 + confidence / 2, differences.size - 1) * sem(differences))
+    return {"mean": mean, "low": mean - half_width, "high": mean + half_width, "n": int(differences.size)}

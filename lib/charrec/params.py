@@ -133,6 +133,27 @@ class CnnParams(Schema):
     early_stopping_patience: Annotated[int, Field(ge=1, le=1000)] = 3
     seeds: Seeds = [0, 1, 2]
     gallery_size: Annotated[int, Field(ge=0, le=100)] = 24
+ClassGroups = Annotated[
+    list[Annotated[list[Annotated[int, Field(ge=0, le=9)]], Field(min_length=1)]], Field(min_length=2, max_length=10)
+]
+
+
+class BatchNormAblationParams(Schema):
+    class_groups: ClassGroups = [[0, 6], [1, 7], [2, 3, 5, 8], [4, 9]]  # the merged classes of the 4-class variant
+    learning_rate: Annotated[float, Field(gt=0, le=1)] = 0.001
+    batch_size: Annotated[int, Field(ge=1, le=60_000)] = 20
+    epochs: Annotated[int, Field(ge=1, le=1000)] = 10
+    seeds: Seeds = [0, 1, 2]
+    steps_per_execution: Annotated[int, Field(ge=1, le=10_000)] = 50
+    confidence: Annotated[float, Field(gt=0.5, lt=1)] = 0.95
+    gallery_size: Annotated[int, Field(ge=0, le=100)] = 8
+
+    @model_validator(mode="after")
+    def _groups_partition_the_digits(self):
+        members = sorted(member for group in self.class_groups for member in group)
+        if members != list(range(10)):
+            raise ValueError(f"class_groups must hold each digit 0..9 exactly once, got {self.class_groups}")
+        return self
 
 
 SCHEMAS: dict[str, type[Schema]] = {
@@ -140,6 +161,7 @@ SCHEMAS: dict[str, type[Schema]] = {
     "01_data_exploration": ExplorationParams,
     "02_dense_baseline": DenseBaselineParams,
     "04_cnn": CnnParams,
+    "05_bn_ablation": BatchNormAblationParams,
     "06_hiragana": HiraganaParams,
     "07_summary": SummaryParams,
 }
