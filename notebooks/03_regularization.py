@@ -317,8 +317,12 @@ display(Markdown(
 # shared with other jobs); the pipeline adds a few seconds per run for starting Python and TensorFlow.
 
 # %%
-cost = pd.DataFrame([{"runs": kind, "count": len(items), "training seconds": sum(run["train_seconds"] for run in items)}
-                     for kind, items in runs.items()]).set_index("runs")
+used_runs = {"unregularized (50,000)": [baseline], "no regularizer (subset)": [reference],
+             **{SWEEP_LABELS[kind]: expected(kind) for kind in SWEEP_LABELS},
+             "final recipe (50,000, validated)": [combination],
+             "final models (60,000)": [run for run in runs["final"] if run["value"] in params.seeds]}
+cost = pd.DataFrame([{"runs": group, "count": len(items), "training seconds": sum(run["train_seconds"] for run in items)}
+                     for group, items in used_runs.items()]).set_index("runs")
 cost.loc["total"] = [cost["count"].sum(), cost["training seconds"].sum()]
 show_table(cost, caption="Training time by group of runs", decimals=0)
 
