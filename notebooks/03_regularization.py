@@ -92,7 +92,7 @@ def expected(kind: str) -> list:
     missing = [value for value in values if value not in found]
     if missing:
         raise FileNotFoundError(f"no results for {kind} = {missing}: run `dvc repro` (the sweep stages) first")
-    return [run for run in runs[kind] if run["value"] in values]
+    return [run for run in runs.get(kind, []) if run["value"] in values]
 
 
 def history_of(run: dict, label) -> pd.DataFrame:
