@@ -110,5 +110,17 @@ def accuracy_curves_side_by_side(histories: pd.DataFrame, panel: str = "model", 
     low = max(0.0, float(histories["val_accuracy"].min()) - 0.005)
     axes[0][0].set_ylim(low, 1.0)
     axes[0][-1].legend(fontsize=7, ncols=2, title=hue, title_fontsize=7)
+def sweep_curve(sweep: pd.DataFrame, strength_label: str, log_x: bool = False,
+                reference: dict | None = None) -> plt.Figure:
+    """Validation accuracy (left) and train − validation accuracy gap (right) against a regularizer's
+    strength (`sweep` columns: value, validation_accuracy, gap); the unregularized run as a dotted line."""
+    fig, (accuracy_axis, gap_axis) = plt.subplots(1, 2, figsize=(10, 3.2))
+    for axis, column, label in ((accuracy_axis, "validation_accuracy", "validation accuracy"),
+                                (gap_axis, "gap", "train − validation accuracy")):
+        axis.plot(sweep["value"], sweep[column], "o-")
+        if reference is not None:
+            axis.axhline(reference[column], color="grey", linestyle=":", label="no regularizer")
+            axis.legend(fontsize=8)
+        axis.set(xlabel=strength_label, ylabel=label, xscale="log" if log_x else "linear")
     fig.tight_layout()
     return fig

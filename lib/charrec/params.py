@@ -86,21 +86,64 @@ class DenseBaselineParams(Schema):
     gallery_size: Annotated[int, Field(ge=0, le=100)] = 24
 
 
-Fraction = Annotated[float, Field(ge=0, lt=1)]
+Strength = Annotated[float, Field(ge=0, le=10)]
+Rate = Annotated[float, Field(ge=0, lt=1)]
 
 
+class SweepProtocol(Schema):
+    """How every sweep point trains: a stratified subset of the training part, held fixed across points."""
+    train_size: Annotated[int, Field(ge=100, le=50_000)] = 5000
+    epochs: Annotated[int, Field(ge=1, le=1000)] = 15
+    batch_size: Annotated[int, Field(ge=1, le=50_000)] = 128
+    learning_rate: Annotated[float, Field(gt=0, le=1)] = 0.001
+    seed: Annotated[int, Field(ge=0)] = 0
+    early_stopping_max_epochs: Annotated[int, Field(ge=1, le=1000)] = 40
+    early_stopping_min_delta: Annotated[float, Field(ge=0, le=1)] = 0.0001
+
+
+class Sweeps(Schema):
+    """The values of each one-regularizer sweep (one cached DVC stage per value)."""
+    l1: list[Annotated[float, Field(gt=0, le=10)]] = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2]
+    l2: list[Annotated[float, Field(gt=0, le=10)]] = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1]
+    dropout: list[Annotated[float, Field(gt=0, lt=1)]] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
+    max_norm: list[Annotated[float, Field(gt=0, le=100)]] = [0.5, 1, 2, 3, 4]
+    early_stopping: list[Annotated[int, Field(ge=1, le=100)]] = [5, 10]  # patience in epochs
+
+
+class FinalRecipe(Schema):
+    """The combination of regularizers and the optimizer of the final model (chosen on validation)."""
+    l1: Strength = 0.0
+    l2: Strength = 0.0
+    dropout: Rate = 0.3
+    max_norm: Annotated[float, Field(gt=0, le=100)] | None = 3.0
+    learning_rate: Annotated[float, Field(gt=0, le=1)] = 0.002
+    schedule: Literal["constant", "cosine"] = "cosine"
+    batch_size: Annotated[int, Field(ge=1, le=60_000)] = 256
+    epochs: Annotated[int, Field(ge=1, le=1000)] = 12
+
+
+class RegularizationParams(Schema):
+    hidden_units: Annotated[list[Annotated[int, Field(ge=1, le=8192)]], Field(min_length=1)] = [1024, 512]
+    learning_rate: Annotated[float, Field(gt=0, le=1)] = 0.00025
+    batch_size: Annotated[int, Field(ge=1, le=50_000)] = 512
+    epochs: Annotated[int, Field(ge=1, le=1000)] = 15
+    seeds: Seeds = [0, 1, 2]
+    sweep: SweepProtocol = SweepProtocol()
+    sweeps: Sweeps = Sweeps()
+    final: FinalRecipe = FinalRecipe()
+    gallery_size: Annotated[int, Field(ge=0, le=100)] = 24
 class HiraganaParams(Schema):
     dataset: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] = "kmnist"
     comparison_dataset: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] = "mnist"
     dense_hidden_units: Annotated[list[Annotated[int, Field(ge=1, le=8192)]], Field(min_length=1)] = [512, 256, 128, 64]
-    dense_dropout_rates: Annotated[list[Fraction], Field(min_length=1)] = [0.0, 0.5]
+    dense_dropout_rates: Annotated[list[Rate], Field(min_length=1)] = [0.0, 0.5]
     dense_learning_rate: Annotated[float, Field(gt=0, le=1)] = 0.001
     dense_batch_size: Annotated[int, Field(ge=1, le=60_000)] = 256
     dense_max_epochs: Annotated[int, Field(ge=1, le=1000)] = 40
     early_stopping_patience: Annotated[int, Field(ge=1, le=100)] = 5
     cnn_filters: Annotated[list[Annotated[int, Field(ge=1, le=1024)]], Field(min_length=3, max_length=3)] = [32, 64, 128]
     cnn_dense_units: Annotated[int, Field(ge=1, le=8192)] = 256
-    cnn_dropout: Fraction = 0.4
+    cnn_dropout: Rate = 0.4
     cnn_rotation_degrees: Annotated[float, Field(ge=0, le=180)] = 10.0
     cnn_shift_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.1
     cnn_zoom_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.1
@@ -160,6 +203,7 @@ SCHEMAS: dict[str, type[Schema]] = {
     "data": DataParams,
     "01_data_exploration": ExplorationParams,
     "02_dense_baseline": DenseBaselineParams,
+    "03_regularization": RegularizationParams,
     "04_cnn": CnnParams,
     "05_bn_ablation": BatchNormAblationParams,
     "06_hiragana": HiraganaParams,

@@ -60,6 +60,16 @@ def train(
     return TrainingRun(model, history, seconds, len(x_train) * len(history) / seconds)
 
 
+def learning_rate_schedule(learning_rate: float, schedule: str, total_steps: int):
+    """A constant rate, or cosine decay from `learning_rate` to zero over the whole run (anneals the
+    noise of the last epochs away, which lets a short run of a dropout network settle)."""
+    if schedule == "constant":
+        return learning_rate
+    if schedule == "cosine":
+        return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(total_steps, 1))
+    raise ValueError(f"unknown learning-rate schedule '{schedule}' (constant or cosine)")
+
+
 def compile_classifier(
     model: keras.Model, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule,
     steps_per_execution: int = 1,
