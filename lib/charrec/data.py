@@ -59,6 +59,8 @@ def dataset_spec(name: str, params: DatasetParams) -> DatasetSpec:
     if params.class_names is not None:
         spec = replace(spec, class_names=tuple(params.class_names))
     return spec
+
+
 def group_labels(labels: np.ndarray, groups: list[list[int]]) -> np.ndarray:
     """Map each original class to the index of the group holding it (every class in exactly one group)."""
     members = sorted(member for group in groups for member in group)

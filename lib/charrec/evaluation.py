@@ -55,6 +55,8 @@ def validation_stability(histories: pd.DataFrame, by: list[str]) -> pd.DataFrame
                      "largest fall (pp)": float(max(0.0, -change.min())) if change.size else 0.0,
                      "mean |change| (pp)": float(np.abs(change).mean()) if change.size else 0.0})
     return pd.DataFrame(rows)
+
+
 def mcnemar_exact(correct_a: np.ndarray, correct_b: np.ndarray) -> dict:
     """McNemar's exact test of two classifiers scored on the same test images.
 

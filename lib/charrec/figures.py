@@ -110,6 +110,10 @@ def accuracy_curves_side_by_side(histories: pd.DataFrame, panel: str = "model", 
     low = max(0.0, float(histories["val_accuracy"].min()) - 0.005)
     axes[0][0].set_ylim(low, 1.0)
     axes[0][-1].legend(fontsize=7, ncols=2, title=hue, title_fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
 def sweep_curve(sweep: pd.DataFrame, strength_label: str, log_x: bool = False,
                 reference: dict | None = None) -> plt.Figure:
     """Validation accuracy (left) and train − validation accuracy gap (right) against a regularizer's

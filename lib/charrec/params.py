@@ -132,6 +132,8 @@ class RegularizationParams(Schema):
     sweeps: Sweeps = Sweeps()
     final: FinalRecipe = FinalRecipe()
     gallery_size: Annotated[int, Field(ge=0, le=100)] = 24
+
+
 class HiraganaParams(Schema):
     dataset: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] = "kmnist"
     comparison_dataset: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] = "mnist"
