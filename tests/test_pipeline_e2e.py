@@ -82,6 +82,17 @@ def test_model_report_has_per_class_table_confusion_matrix_and_gallery(project):
     assert (project / "models" / "02_dense_baseline" / "seed0.keras").is_file()
 
 
+def test_cnn_report_has_both_models_side_by_side(project):
+    pdf_text = run(["pdftotext", "-layout", str(project / "reports" / "04_cnn.pdf"), "-"], project).stdout
+    for expected in ("simple CNN", "improved CNN", "How steadily validation accuracy evolves", "images per second",
+                     "most confident mistakes"):
+        assert expected in pdf_text, expected
+    models = json.loads((project / "metrics" / "04_cnn.json").read_text())["models"]
+    assert set(models) == {"simple_cnn", "improved_cnn"}
+    assert models["simple_cnn"]["parameters"] == 93_322 and models["improved_cnn"]["seeds"] == [0]
+    assert (project / "models" / "04_cnn" / "improved_CNN_seed0.keras").is_file()
+
+
 def test_nothing_changed_means_nothing_runs(project):
     start = time.perf_counter()
     output = run(["dvc", "repro"], project).stdout
