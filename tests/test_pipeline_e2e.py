@@ -84,7 +84,7 @@ def test_model_report_has_per_class_table_confusion_matrix_and_gallery(project):
 
 def test_cnn_report_has_both_models_side_by_side(project):
     pdf_text = run(["pdftotext", "-layout", str(project / "reports" / "04_cnn.pdf"), "-"], project).stdout
-    for expected in ("simple CNN", "improved CNN", "How steadily validation accuracy evolves", "images per second",
+    for expected in ("simple CNN", "improved CNN", "largest fall", "images per second",
                      "most confident mistakes"):
         assert expected in pdf_text, expected
     models = json.loads((project / "metrics" / "04_cnn.json").read_text())["models"]
