@@ -213,8 +213,8 @@ curves.to_csv(outputs.curves_dir / "learning_curves.csv", index=False)
 architectures = {
     SIMPLE: "Conv32(3x3)-MaxPool-Conv64(3x3)-MaxPool-Conv64(3x3)-Dense64-Dense10",
     IMPROVED: (f"Augment-Conv{params.improved_filters[0]}-MaxPool-2xConv{params.improved_filters[1]}-MaxPool-"
-               f"2xConv{params.improved_filters[2]}-Dropout-Dense{params.improved_dense_units}-Dropout-Dense10, "
-               "BN after every conv and the hidden dense layer"),
+               f"2xConv{params.improved_filters[2]}-Dense{params.improved_dense_units}-Dropout-Dense10, "
+               "batch normalization after every convolution"),
 }
 metrics = {}
 for key, label in (("simple_cnn", SIMPLE), ("improved_cnn", IMPROVED)):
