@@ -1,14 +1,16 @@
 """Time to 99.0 % test accuracy: the source's plain CNN script against the improved CNN of notebook 04.
 
-Run from the project root, after `dvc repro data_mnist`:
+Run from the project root, after `dvc repro data@mnist`:
 
     python benchmarks/cnn_time_to_99.py            # both, side by side, in one process
 
 1. **Source-style script**: the simple CNN fed with NumPy arrays straight into `fit`, batch 64, 5 epochs,
    on all 60,000 training images, as the source did; its time is the 5 epochs' training time.
 2. **Improved CNN** with the default params of `params/04_cnn.yaml` (architecture, augmentation,
-   schedule, batch size), trained on the same 60,000 images through `training.batched` (tf.data,
-   cached, prefetched). Every `--check-every` batches it is evaluated on the test set and stops at
+   dropout, peak learning rate, batch size), trained on the same 60,000 images through
+   `training.batched` (tf.data, cached, prefetched). Its warm-up + cosine schedule is set to the
+   short budget of this race (`--epochs`, default 2, and `--warmup-epochs`, default 0) instead of the
+   notebook's longer schedule, which aims at the best final accuracy rather than at 99.0 % soon. Every `--check-every` batches it is evaluated on the test set and stops at
    the first check at or above the target; its time is the training time until then (the
    evaluation passes are timed separately and not counted: a real run would not make them).
 
@@ -84,24 +86,26 @@ class StopAtTestAccuracy(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def improved(params, x_train, y_train, x_test, y_test, seed: int, target: float, check_every: int):
+def improved(params, x_train, y_train, x_test, y_test, seed: int, target: float, check_every: int,
+             epochs: int, warmup_epochs: int):
     make_deterministic(seed)
     steps_per_epoch = math.ceil(len(y_train) / params.improved_batch_size)
-    schedule = warmup_cosine(params.improved_peak_learning_rate, steps_per_epoch, params.improved_max_epochs,
-                             params.improved_warmup_epochs)
+    schedule = warmup_cosine(params.improved_peak_learning_rate, steps_per_epoch, epochs, warmup_epochs)
     model = compile_classifier(improved_cnn(10, params.improved_filters, params.improved_dense_units,
                                             params.improved_dropout, params.rotation_degrees,
                                             params.shift_fraction, params.zoom_fraction), schedule)
     stopper = StopAtTestAccuracy(batched(x_test, y_test, 2000), target, check_every)
     model.fit(batched(x_train, y_train, params.improved_batch_size, shuffle_seed=seed),
-              epochs=params.improved_max_epochs, callbacks=[stopper], verbose=0, shuffle=False)
+              epochs=epochs, callbacks=[stopper], verbose=0, shuffle=False)
     return stopper.reached, steps_per_epoch
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--target", type=float, default=0.99, help="test accuracy to reach (default 0.99)")
-    parser.add_argument("--check-every", type=int, default=100, help="batches between test evaluations (default 100)")
+    parser.add_argument("--check-every", type=int, default=50, help="batches between test evaluations (default 50)")
+    parser.add_argument("--epochs", type=int, default=2, help="length of the improved CNN's schedule (default 2)")
+    parser.add_argument("--warmup-epochs", type=int, default=0, help="its warm-up epochs (default 0)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--params", type=Path, default=ROOT / "params" / "04_cnn.yaml")
     args = parser.parse_args()
@@ -116,11 +120,11 @@ def main() -> int:
 
     print(f"improved CNN until test accuracy >= {args.target} ...", flush=True)
     reached, steps_per_epoch = improved(params, data.x_train_full, data.y_train_full, data.x_test, data.y_test,
-                                        args.seed, args.target, args.check_every)
+                                        args.seed, args.target, args.check_every, args.epochs, args.warmup_epochs)
     print()
     print(f"source-style script, 5 epochs:       {source_seconds:7.1f} s  (test accuracy {source_accuracy:.4f})")
     if reached is None:
-        print(f"improved CNN: did not reach {args.target} within {params.improved_max_epochs} epochs")
+        print(f"improved CNN: did not reach {args.target} within {args.epochs} epochs")
         return 1
     seconds, accuracy, batches = reached
     print(f"improved CNN to {args.target:.3f} test accuracy: {seconds:7.1f} s  "

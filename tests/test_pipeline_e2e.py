@@ -1,6 +1,8 @@
 """End to end, for real: DVC runs papermill, TensorFlow and nbconvert on a small profile of real MNIST
 in a temporary copy of the project, and the reports, metrics and caching behave as the README says."""
 
+import csv
+import io
 import json
 import sys
 import time
@@ -38,6 +40,17 @@ def test_model_report_has_per_class_table_confusion_matrix_and_gallery(project):
     assert (project / "models" / "02_dense_baseline" / "seed0.keras").is_file()
 
 
+def test_cnn_report_has_both_models_side_by_side(project):
+    pdf_text = run(["pdftotext", "-layout", str(project / "reports" / "04_cnn.pdf"), "-"], project).stdout
+    for expected in ("simple CNN", "improved CNN", "largest fall", "images per second",
+                     "most confident mistakes"):
+        assert expected in pdf_text, expected
+    models = json.loads((project / "metrics" / "04_cnn.json").read_text())["models"]
+    assert set(models) == {"simple_cnn", "improved_cnn"}
+    assert models["simple_cnn"]["parameters"] == 93_322 and models["improved_cnn"]["seeds"] == [0]
+    assert (project / "models" / "04_cnn" / "improved_CNN_seed0.keras").is_file()
+
+
 def test_nothing_changed_means_nothing_runs(project):
     start = time.perf_counter()
     output = run(["dvc", "repro"], project).stdout
@@ -71,10 +84,8 @@ def test_parameter_sweeps_run_from_the_experiment_queue(project):
             break
         time.sleep(3)
     assert queue.count("Success") >= 2, queue
-    table = run(["dvc", "exp", "show", "--no-pager", "--csv"], project).stdout
-    header, *rows = table.strip().splitlines()
-    column = header.split(",").index("samples_per_class")
-    assert {"2", "5"} <= {row.split(",")[column] for row in rows}
+    table = csv.DictReader(io.StringIO(run(["dvc", "exp", "show", "--no-pager", "--csv"], project).stdout))
+    assert {"2", "5"} <= {row["samples_per_class"] for row in table}
 
 
 def test_failing_notebook_keeps_partial_notebook_and_removes_results(project):
