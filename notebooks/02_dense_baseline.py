@@ -45,10 +45,12 @@ from charrec.models import dense_network
 from charrec.outputs import NotebookOutputs
 from charrec.params import DenseBaselineParams
 from charrec.report import model_summary, setup_notebook, show_figure, show_provenance, show_table, write_json_atomically
-from charrec.training import compile_classifier, make_deterministic, predict_probabilities, train
+from charrec.training import (compile_classifier, make_deterministic, predict_probabilities, train,
+                              use_available_accelerators)
 
 params = DenseBaselineParams.from_namespace(globals())
 start_time = setup_notebook()
+accelerator = use_available_accelerators()  # a GPU (or several) when there is one
 outputs = NotebookOutputs("02_dense_baseline")
 data = load_prepared("../data/prepared/mnist.npz")
 SOURCE_TEST_ACCURACY = 0.9785  # the source report's single run

@@ -72,10 +72,11 @@ from charrec.outputs import NotebookOutputs
 from charrec.params import CnnParams
 from charrec.report import model_summary, setup_notebook, show_figure, show_provenance, show_table, write_json_atomically
 from charrec.training import (compile_classifier, early_stopping, make_deterministic, predict_probabilities, train,
-                              warmup_cosine)
+                              use_available_accelerators, warmup_cosine)
 
 params = CnnParams.from_namespace(globals())
 start_time = setup_notebook()
+accelerator = use_available_accelerators()  # a GPU (or several) when there is one
 outputs = NotebookOutputs("04_cnn")
 data = load_prepared("../data/prepared/mnist.npz")
 SOURCE_TEST_ACCURACY = 0.9900  # the source report's single run of the simple CNN

@@ -60,10 +60,12 @@ from charrec.outputs import NotebookOutputs
 from charrec.params import HiraganaParams
 from charrec.report import (model_summary, printable_class_names, setup_notebook, show_figure, show_provenance,
                             show_table, write_json_atomically)
-from charrec.training import compile_classifier, early_stopping, make_deterministic, predict_probabilities, train, warmup_cosine
+from charrec.training import (compile_classifier, early_stopping, make_deterministic, predict_probabilities,
+                              train, use_available_accelerators, warmup_cosine)
 
 params = HiraganaParams.from_namespace(globals())
 start_time = setup_notebook()
+accelerator = use_available_accelerators()  # a GPU (or several) when there is one
 outputs = NotebookOutputs("06_hiragana")
 data = load_prepared(f"../data/prepared/{params.dataset}.npz")
 with warnings.catch_warnings(record=True) as font_warnings:

@@ -1,5 +1,6 @@
 """Model builders. Every model takes uint8 images (28x28) and scales them itself, so a saved
-`.keras` file can be applied to the raw arrays directly."""
+`.keras` file can be applied to the raw arrays directly. Output layers compute in float32, also
+under mixed precision on a GPU, so the probabilities and the loss keep full precision."""
 
 import keras
 from keras import layers
@@ -29,9 +30,9 @@ def dense_network(
     penalty = _weight_penalty(l1, l2)
     constraint = keras.constraints.MaxNorm(max_norm, axis=0) if max_norm else None
 
-    def dense(units: int, activation: str, layer_name: str) -> layers.Dense:
+    def dense(units: int, activation: str, layer_name: str, **options) -> layers.Dense:
         return layers.Dense(units, activation=activation, name=layer_name, kernel_regularizer=penalty,
-                            kernel_constraint=constraint)
+                            kernel_constraint=constraint, **options)
 
     inputs, x = _image_input(image_shape)
     x = layers.Flatten(name="flatten")(x)
@@ -39,7 +40,7 @@ def dense_network(
         x = dense(units, activation, f"hidden_{index}")(x)
         if dropout:
             x = layers.Dropout(dropout, name=f"dropout_{index}")(x)
-    outputs = dense(num_classes, "softmax", "class_probabilities")(x)
+    outputs = dense(num_classes, "softmax", "class_probabilities", dtype="float32")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -54,7 +55,7 @@ def simple_cnn(num_classes: int, image_shape: tuple[int, int] = (28, 28), name: 
     x = layers.Conv2D(64, 3, activation="relu", name="conv_3")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(64, activation="relu", name="dense")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="class_probabilities")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", dtype="float32", name="class_probabilities")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -102,7 +103,7 @@ def improved_cnn(
     # variance it sees between training and inference, and costs accuracy.
     x = layers.Dense(dense_units, activation="relu", name="dense")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="class_probabilities")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", dtype="float32", name="class_probabilities")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -130,5 +131,5 @@ def tiny_cnn(num_classes: int, batch_norm: bool = False, image_shape: tuple[int,
     x = _conv_block(x, 8, 5, 1, layers.MaxPooling2D, batch_norm, 2)
     x = _conv_block(x, 4, 3, 2, layers.AveragePooling2D, batch_norm, 3)
     x = layers.Flatten(name="flatten")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="class_probabilities")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", dtype="float32", name="class_probabilities")(x)
     return keras.Model(inputs, outputs, name=name)

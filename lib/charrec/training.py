@@ -65,8 +65,8 @@ def learning_rate_schedule(learning_rate: float, schedule: str, total_steps: int
     noise of the last epochs away, which lets a short run of a dropout network settle)."""
     if schedule == "constant":
         return learning_rate
-    if schedule == "cosine":
-        return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(total_steps, 1))
+    if schedule == "cosine":  # the CNN's schedule without warm-up, over the whole run as one "epoch"
+        return warmup_cosine(learning_rate, steps_per_epoch=max(total_steps, 1), epochs=1, warmup_epochs=0)
     raise ValueError(f"unknown learning-rate schedule '{schedule}' (constant or cosine)")
 
 
