@@ -22,7 +22,7 @@ import tensorflow as tf  # noqa: E402
 
 from charrec.data import load_prepared  # noqa: E402
 from charrec.models import dense_network  # noqa: E402
-from charrec.training import compile_classifier, make_deterministic, train  # noqa: E402
+from charrec.training import EpochTimer, compile_classifier, make_deterministic, train  # noqa: E402
 
 HIDDEN_UNITS = [512, 64, 32, 16]
 BATCH_SIZE = 500
@@ -59,20 +59,9 @@ def epoch_seconds_source_style(data, epochs: int) -> list[float]:
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     x = data.x_train.reshape(-1, 784).astype("float32") / 255
     y = keras.utils.to_categorical(data.y_train, 10)
-    timer = _EpochTimer()
+    timer = EpochTimer()
     model.fit(x, y, batch_size=BATCH_SIZE, epochs=epochs + 1, verbose=0, callbacks=[timer])
-    return timer.seconds[1:]
-
-
-class _EpochTimer(keras.callbacks.Callback):
-    def on_train_begin(self, logs=None):
-        self.seconds = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self.start)
+    return timer.epoch_seconds[1:]
 
 
 def epoch_seconds_pipeline(data, epochs: int, steps_per_execution: int) -> list[float]:

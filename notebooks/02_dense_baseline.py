@@ -39,7 +39,7 @@ from IPython.display import Markdown, display
 
 from charrec import figures
 from charrec.data import load_prepared
-from charrec.evaluation import mean_sd, percent_mean_sd
+from charrec.evaluation import percent_mean_sd, seed_metrics
 from charrec.model_report import show_test_evaluation
 from charrec.models import dense_network
 from charrec.outputs import NotebookOutputs
@@ -116,7 +116,6 @@ for seed in params.seeds:
     })
 final = pd.DataFrame(final_rows).set_index("seed")
 show_table(final, caption=f"Final runs, trained on {len(y_final):,} images", decimals=4)
-test_mean, test_sd = mean_sd(final["test accuracy"])
 display(Markdown(
     f"**Test accuracy: {percent_mean_sd(final['test accuracy'])}** (mean ± sd over {len(params.seeds)} seeds) "
     f"against the source report's single run of {100 * SOURCE_TEST_ACCURACY:.2f} %. "
@@ -145,12 +144,7 @@ write_json_atomically(outputs.metrics_file, {
             "parameters": parameter_count,
             "epochs": params.epochs,
             "seeds": list(params.seeds),
-            "test_accuracy": final["test accuracy"].round(6).tolist(),
-            "test_accuracy_mean": round(test_mean, 6),
-            "test_accuracy_sd": round(test_sd, 6),
-            "validation_accuracy_mean": round(mean_sd(last_epochs["val_accuracy"])[0], 6),
-            "train_seconds_mean": round(final["training seconds"].mean(), 2),
-            "images_per_second_mean": round(final["images per second"].mean(), 1),
+            **seed_metrics(final, validation_column="validation accuracy (validation run)"),
             "misclassified_first_seed": headline["misclassified"],
             "source_test_accuracy": SOURCE_TEST_ACCURACY,
         }

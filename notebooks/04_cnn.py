@@ -65,7 +65,7 @@ from IPython.display import Markdown, display
 
 from charrec import figures
 from charrec.data import load_prepared
-from charrec.evaluation import mean_sd, percent_mean_sd, validation_stability
+from charrec.evaluation import mean_sd, percent_mean_sd, seed_metrics, validation_stability
 from charrec.model_report import show_test_evaluation
 from charrec.models import improved_cnn, simple_cnn
 from charrec.outputs import NotebookOutputs
@@ -220,19 +220,13 @@ architectures = {
 metrics = {}
 for key, label in (("simple_cnn", SIMPLE), ("improved_cnn", IMPROVED)):
     mine = results[results["model"] == label]
-    test_mean, test_sd = mean_sd(mine["test accuracy"])
     metrics[key] = {
         "architecture": architectures[label],
         "parameters": parameter_counts[label],
         "epochs": params.simple_epochs if label == SIMPLE else params.improved_max_epochs,
         "epochs_run": mine["epochs run"].tolist(),
         "seeds": list(params.seeds),
-        "test_accuracy": mine["test accuracy"].round(6).tolist(),
-        "test_accuracy_mean": round(test_mean, 6),
-        "test_accuracy_sd": round(test_sd, 6),
-        "validation_accuracy_mean": round(mean_sd(mine["validation accuracy"])[0], 6),
-        "train_seconds_mean": round(mine["training seconds"].mean(), 2),
-        "images_per_second_mean": round(mine["images per second"].mean(), 1),
+        **seed_metrics(mine),
         "misclassified_first_seed": headlines[label]["misclassified"],
         "validation_falls": int(falls.loc[label, "falls"]),
         **({"source_test_accuracy": SOURCE_TEST_ACCURACY} if label == SIMPLE else {}),

@@ -6,7 +6,6 @@ import time
 
 import jupytext
 import pytest
-import yaml
 
 from charrec.params import SCHEMAS, DenseBaselineParams, ParamsError, load_params
 from conftest import PROJECT_ROOT

@@ -39,6 +39,20 @@ def mean_sd(values) -> tuple[float, float]:
     return float(values.mean()), float(values.std(ddof=1)) if values.size > 1 else 0.0
 
 
+def seed_metrics(runs: pd.DataFrame, validation_column: str = "validation accuracy") -> dict:
+    """The metrics-file entry shared by every model: per-seed test accuracies, their mean and sd, and
+    mean validation accuracy, training seconds and images per second (one row of `runs` per seed)."""
+    test_mean, test_sd = mean_sd(runs["test accuracy"])
+    return {
+        "test_accuracy": runs["test accuracy"].round(6).tolist(),
+        "test_accuracy_mean": round(test_mean, 6),
+        "test_accuracy_sd": round(test_sd, 6),
+        "validation_accuracy_mean": round(float(runs[validation_column].mean()), 6),
+        "train_seconds_mean": round(float(runs["training seconds"].mean()), 2),
+        "images_per_second_mean": round(float(runs["images per second"].mean()), 1),
+    }
+
+
 def percent_mean_sd(values) -> str:
     mean, sd = mean_sd(values)
     return f"{100 * mean:.2f} ± {100 * sd:.2f} %"

@@ -23,7 +23,9 @@ def batched(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle_seed: int | N
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
-class _EpochTimer(keras.callbacks.Callback):
+class EpochTimer(keras.callbacks.Callback):
+    """Records the wall time of every epoch in `epoch_seconds`."""
+
     def on_train_begin(self, logs=None):
         self.epoch_seconds = []
 
@@ -47,7 +49,7 @@ def train(
     epochs: int, batch_size: int, seed: int, callbacks: list | None = None,
 ) -> TrainingRun:
     """Fit a compiled model on uint8 images and integer labels; time every epoch."""
-    timer = _EpochTimer()
+    timer = EpochTimer()
     validation_data = batched(*validation, batch_size=max(batch_size, 1000)) if validation else None
     fit = model.fit(
         batched(x_train, y_train, batch_size, shuffle_seed=seed), validation_data=validation_data,
