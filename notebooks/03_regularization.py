@@ -45,7 +45,7 @@ sweep = {  # how every sweep point trains: one regularizer at a time on a strati
 }
 sweeps = {  # the values of each sweep (one cached stage per value)
     "l1": [1e-6, 1e-5, 1e-4, 1e-3, 1e-2],
-    "l2": [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1],
+    "l2": [1e-6, 1e-5, 3e-5, 1e-4, 1e-3, 1e-2, 1e-1],
     "dropout": [0.1, 0.2, 0.4, 0.6],
     "max_norm": [1, 2, 4],
     "early_stopping": [5, 10],  # patience in epochs
