@@ -45,9 +45,9 @@ sweep = {  # how every sweep point trains: one regularizer at a time on a strati
 }
 sweeps = {  # the values of each sweep (one cached stage per value)
     "l1": [1e-6, 1e-5, 1e-4, 1e-3, 1e-2],
-    "l2": [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1],
-    "dropout": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
-    "max_norm": [0.5, 1, 2, 3, 4],
+    "l2": [1e-6, 1e-5, 3e-5, 1e-4, 1e-3, 1e-2, 1e-1],
+    "dropout": [0.1, 0.2, 0.4, 0.6],
+    "max_norm": [1, 2, 4],
     "early_stopping": [5, 10],  # patience in epochs
 }
 final = {  # the final model: the best settings together, retrained on 60,000
@@ -233,8 +233,14 @@ best_table = pd.DataFrame(best_rows).set_index("regularizer").sort_values("valid
 show_table(best_table, caption="Best strength of each regularizer (training subset, validation accuracy)", decimals=4)
 recipe = params.final
 combination = runs["combination"][0]
+largest_gain = best_table["gain over no regularizer"].max()
 display(Markdown(
-    f"Ranked by validation accuracy: {', '.join(best_table.index)}. The final recipe (`final` in the params "
+    f"Ranked by validation accuracy: {', '.join(best_table.index)}. The largest gain of any sweep point over the "
+    f"same run without a regularizer is {100 * largest_gain:+.2f} points. Each point is a single run (one seed), "
+    "and differences of a few tenths of a point between runs of this size are within seed-to-seed noise, so "
+    "gains of that size do not single out a winner; what the sweeps do show clearly is where each "
+    "regularizer starts to hurt (strong weight penalties collapse the accuracy) and how the gap shrinks "
+    "as the strength grows. The final recipe (`final` in the params "
     f"file) uses dropout {recipe.dropout:g}, max-norm radius {recipe.max_norm if recipe.max_norm else 'none'}, "
     f"L1 {recipe.l1:g} and L2 {recipe.l2:g}: dropout with max-norm is the pair Srivastava et al. recommend, and a "
     "weight penalty is left out because its best strength on the subset does not carry over to ten times more "
@@ -242,7 +248,8 @@ display(Markdown(
     "epoch count checked on validation below. Dropout slows learning down, so the final recipe trains with a "
     f"larger learning rate, {recipe.learning_rate:g}, decayed to zero over the run ({recipe.schedule} schedule), "
     f"batch {recipe.batch_size}, for {recipe.epochs} epochs; these settings were chosen with a few validation "
-    "runs on the 50,000 training images. The validation run of the final recipe:"
+    "runs on the 50,000 training images (a dropout rate of 0.5, or batch 128 at learning rate 0.001, "
+    "validated lower after 12 epochs). The validation run of the final recipe:"
 ))
 combination_history = pd.DataFrame(combination["history"])
 show_figure(figures.learning_curves(pd.concat([history_of(baseline, "unregularized"),

@@ -104,9 +104,9 @@ class SweepProtocol(Schema):
 class Sweeps(Schema):
     """The values of each one-regularizer sweep (one cached DVC stage per value)."""
     l1: list[Annotated[float, Field(gt=0, le=10)]] = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2]
-    l2: list[Annotated[float, Field(gt=0, le=10)]] = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1]
-    dropout: list[Annotated[float, Field(gt=0, lt=1)]] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
-    max_norm: list[Annotated[float, Field(gt=0, le=100)]] = [0.5, 1, 2, 3, 4]
+    l2: list[Annotated[float, Field(gt=0, le=10)]] = [1e-6, 1e-5, 3e-5, 1e-4, 1e-3, 1e-2, 1e-1]
+    dropout: list[Annotated[float, Field(gt=0, lt=1)]] = [0.1, 0.2, 0.4, 0.6]
+    max_norm: list[Annotated[float, Field(gt=0, le=100)]] = [1, 2, 4]
     early_stopping: list[Annotated[int, Field(ge=1, le=100)]] = [5, 10]  # patience in epochs
 
 
