@@ -272,7 +272,7 @@ display(Markdown(
 # %%
 final_rows, test_probabilities = [], {}
 for seed in params.seeds:
-    model = keras.models.load_model(final_model_file(outputs.root, outputs.name, seed))
+    model = keras.models.load_model(final_model_file(outputs.root, outputs.name, seed), safe_mode=True)  # no code from files
     test_probabilities[seed] = predict_probabilities(model, data.x_test)
     trained = next(run for run in runs["final"] if run["value"] == seed)
     predicted = test_probabilities[seed].argmax(1)
