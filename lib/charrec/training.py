@@ -52,6 +52,7 @@ def train(
     fit = model.fit(
         batched(x_train, y_train, batch_size, shuffle_seed=seed), validation_data=validation_data,
         epochs=epochs, callbacks=[timer, *(callbacks or [])], verbose=0,
+        shuffle=False,  # the dataset shuffles itself (seeded); Keras would only warn that it ignores this
     )
     history = pd.DataFrame(fit.history)
     history.insert(0, "epoch", np.arange(1, len(history) + 1))
@@ -78,4 +79,5 @@ def compile_classifier(
 
 
 def predict_probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
-    return model.predict(images, batch_size=2000, verbose=0)
+    # A plain batched dataset: Keras's own NumPy adapter logs a TensorFlow op-definition error on this build.
+    return model.predict(tf.data.Dataset.from_tensor_slices(images).batch(2000), verbose=0)
