@@ -150,9 +150,7 @@ display(Markdown(
 # the training images are shuffled; the runs with and without BN of one seed see the images in the
 # same order. Steps are grouped `steps_per_execution` at a time into one call of the compiled graph:
 # the updates are the same, but the fixed cost of each call is paid once per group, which matters
-# when a step computes on only 20 images. (Measured on 2 shared CPU cores for the BN model: about
-# half the time per step with 50 steps per call than with 1; the convolutions themselves then
-# dominate.)
+# when a step computes on only 20 images. What remains is the convolutions' own arithmetic.
 
 # %%
 outputs.models_dir.mkdir(parents=True, exist_ok=True)
