@@ -60,16 +60,18 @@ from IPython.display import Markdown, display
 
 from charrec import figures
 from charrec.data import load_prepared, with_grouped_classes
-from charrec.evaluation import mcnemar_exact, mean_sd, paired_difference_interval, percent_mean_sd
+from charrec.evaluation import mcnemar_exact, paired_difference_interval, percent_mean_sd, seed_metrics
 from charrec.model_report import show_test_evaluation
 from charrec.models import tiny_cnn
 from charrec.outputs import NotebookOutputs
 from charrec.params import BatchNormAblationParams
 from charrec.report import model_summary, setup_notebook, show_figure, show_provenance, show_table, write_json_atomically
-from charrec.training import compile_classifier, make_deterministic, predict_probabilities, train
+from charrec.training import (compile_classifier, make_deterministic, predict_probabilities, train,
+                              use_available_accelerators)
 
 params = BatchNormAblationParams.from_namespace(globals())
 start_time = setup_notebook()
+accelerator = use_available_accelerators()  # a GPU (or several) when there is one
 outputs = NotebookOutputs("05_bn_ablation")
 data = load_prepared("../data/prepared/mnist.npz")
 tf.get_logger().setLevel("ERROR")  # each new model traces its own predict function: expected, not worth a warning
@@ -304,7 +306,6 @@ curves.to_csv(outputs.curves_dir / "learning_curves.csv", index=False)
 models = {}
 for classes, batch_norm in CONFIGURATIONS:
     chosen = runs[(runs["classes"] == classes) & (runs["batch norm"] == batch_norm)]
-    test_mean, test_sd = mean_sd(chosen["test accuracy"])
     summary = summaries[label(classes, batch_norm)]
     models[model_key(classes, batch_norm)] = {
         "architecture": "conv16@7x7-maxpool-conv8@5x5-maxpool-conv4@3x3s2-avgpool-dense"
@@ -315,12 +316,7 @@ for classes, batch_norm in CONFIGURATIONS:
         "epochs": params.epochs,
         "batch_size": params.batch_size,
         "seeds": list(params.seeds),
-        "test_accuracy": chosen["test accuracy"].round(6).tolist(),
-        "test_accuracy_mean": round(test_mean, 6),
-        "test_accuracy_sd": round(test_sd, 6),
-        "validation_accuracy_mean": round(mean_sd(chosen["validation accuracy"])[0], 6),
-        "train_seconds_mean": round(chosen["training seconds"].mean(), 2),
-        "images_per_second_mean": round(chosen["images per second"].mean(), 1),
+        **seed_metrics(chosen),
         "ms_per_step_mean": round(chosen["ms per step"].mean(), 3),
         "misclassified_first_seed": headlines[classes, batch_norm]["misclassified"],
         "source_test_accuracy": SOURCE_TEST_ACCURACY[classes, batch_norm],
