@@ -28,7 +28,6 @@ reports_dir = "../reports"  # where the reports are, and where index.html is wri
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
