@@ -30,6 +30,8 @@ def model_table(metrics: dict[str, dict]) -> pd.DataFrame:
     rows = []
     for notebook, content in metrics.items():
         for key, model in content.get("models", {}).items():
+            if "test_accuracy_mean" not in model:  # a validation-only run (e.g. the unregularized network)
+                continue
             accuracies = model.get("test_accuracy", [])
             rows.append({
                 "notebook": notebook, "dataset": content.get("dataset", ""), "model": key,
@@ -96,6 +98,28 @@ def conclusions(metrics: dict[str, dict]) -> list[str]:
             f"**Does the dense baseline reproduce?** {100 * mean:.2f} ± {100 * sd:.2f} % over {len(dense['seeds'])} "
             f"seeds against the source's single run of {100 * dense['source_test_accuracy']:.2f} %: {verdict} two "
             "standard deviations of the seed-to-seed spread.")
+    regularization = metrics.get("03_regularization", {}).get("models", {})
+    if {"dense_unregularized", "dense_regularized"} <= set(regularization):
+        plain, tuned = regularization["dense_unregularized"], regularization["dense_regularized"]
+        settings = ", ".join(f"{name} {value:g}" for name, value in tuned.get("regularizers", {}).items() if value)
+        paragraphs.append(
+            f"**Does regularization close the gap?** Unregularized, the 1024-512 network fits its training images to "
+            f"{100 * plain['train_accuracy']:.2f} % but validates at {100 * plain['validation_accuracy']:.2f} %. "
+            f"With {settings or 'the chosen regularizers'} it reaches {100 * tuned['test_accuracy_mean']:.2f} ± "
+            f"{100 * tuned['test_accuracy_sd']:.2f} % on the test set (source: {100 * tuned['source_test_accuracy']:.2f} %), "
+            f"{100 * (tuned['test_accuracy_mean'] - plain['validation_accuracy']):+.2f} points over the unregularized "
+            "network's validation accuracy.")
+    comparisons = metrics.get("05_bn_ablation", {}).get("bn_comparisons", {})
+    for classes, result in comparisons.items():
+        low, high = result["difference_ci_low"], result["difference_ci_high"]
+        if low != low:  # NaN: a single seed
+            verdict = "one seed gives no interval"
+        else:
+            verdict = ("significant" if low > 0 else "BN is worse" if high < 0 else "not significant") + \
+                f" ({100 * result['confidence']:.0f} % interval [{100 * low:+.2f}, {100 * high:+.2f}] points)"
+        paragraphs.append(
+            f"**Does batch normalization help ({classes.replace('_', ' ')})?** {100 * result['difference_mean']:+.2f} "
+            f"points on average over seeds, against the source's {100 * result['source_difference']:+.2f}: {verdict}.")
     hiragana = metrics.get("06_hiragana")
     if hiragana:
         reference = hiragana.get("comparison", {}).get("test_accuracy", {})
