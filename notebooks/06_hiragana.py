@@ -51,6 +51,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import tensorflow as tf
 from IPython.display import Markdown, display
 
 from charrec import figures, models
@@ -67,6 +68,7 @@ params = HiraganaParams.from_namespace(globals())
 start_time = setup_notebook()
 accelerator = use_available_accelerators()  # a GPU (or several) when there is one
 outputs = NotebookOutputs("06_hiragana")
+tf.get_logger().setLevel("ERROR")  # each new model traces its own predict function: expected, not worth a warning
 data = load_prepared(f"../data/prepared/{params.dataset}.npz")
 with warnings.catch_warnings(record=True) as font_warnings:
     warnings.simplefilter("always")
