@@ -16,7 +16,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 Seeds = Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1)]
-Positive = Annotated[int, Field(ge=1)]
+Epochs = Annotated[int, Field(ge=1, le=1000)]
+BatchSize = Annotated[int, Field(ge=1, le=60_000)]
+LearningRate = Annotated[float, Field(gt=0, le=1)]
+GallerySize = Annotated[int, Field(ge=0, le=100)]
 
 
 class ParamsError(ValueError):
@@ -78,12 +81,12 @@ class ExplorationParams(Schema):
 class DenseBaselineParams(Schema):
     hidden_units: Annotated[list[Annotated[int, Field(ge=1, le=8192)]], Field(min_length=1)] = [512, 64, 32, 16]
     activation: Literal["relu", "elu", "gelu", "tanh", "sigmoid"] = "relu"
-    learning_rate: Annotated[float, Field(gt=0, le=1)] = 0.001
-    batch_size: Annotated[int, Field(ge=1, le=60_000)] = 500
-    epochs: Annotated[int, Field(ge=1, le=1000)] = 10
+    learning_rate: LearningRate = 0.001
+    batch_size: BatchSize = 500
+    epochs: Epochs = 10
     seeds: Seeds = [0, 1, 2]
     retrain_on_all_training_images: bool = True
-    gallery_size: Annotated[int, Field(ge=0, le=100)] = 24
+    gallery_size: GallerySize = 24
 
 
 Strength = Annotated[float, Field(ge=0, le=10)]
@@ -93,11 +96,11 @@ Rate = Annotated[float, Field(ge=0, lt=1)]
 class SweepProtocol(Schema):
     """How every sweep point trains: a stratified subset of the training part, held fixed across points."""
     train_size: Annotated[int, Field(ge=100, le=50_000)] = 5000
-    epochs: Annotated[int, Field(ge=1, le=1000)] = 15
+    epochs: Epochs = 15
     batch_size: Annotated[int, Field(ge=1, le=50_000)] = 128
-    learning_rate: Annotated[float, Field(gt=0, le=1)] = 0.001
+    learning_rate: LearningRate = 0.001
     seed: Annotated[int, Field(ge=0)] = 0
-    early_stopping_max_epochs: Annotated[int, Field(ge=1, le=1000)] = 40
+    early_stopping_max_epochs: Epochs = 40
     early_stopping_min_delta: Annotated[float, Field(ge=0, le=1)] = 0.0001
 
 
@@ -116,22 +119,22 @@ class FinalRecipe(Schema):
     l2: Strength = 0.0
     dropout: Rate = 0.3
     max_norm: Annotated[float, Field(gt=0, le=100)] | None = 3.0
-    learning_rate: Annotated[float, Field(gt=0, le=1)] = 0.002
+    learning_rate: LearningRate = 0.002
     schedule: Literal["constant", "cosine"] = "cosine"
-    batch_size: Annotated[int, Field(ge=1, le=60_000)] = 256
-    epochs: Annotated[int, Field(ge=1, le=1000)] = 12
+    batch_size: BatchSize = 256
+    epochs: Epochs = 12
 
 
 class RegularizationParams(Schema):
     hidden_units: Annotated[list[Annotated[int, Field(ge=1, le=8192)]], Field(min_length=1)] = [1024, 512]
-    learning_rate: Annotated[float, Field(gt=0, le=1)] = 0.00025
+    learning_rate: LearningRate = 0.00025
     batch_size: Annotated[int, Field(ge=1, le=50_000)] = 512
-    epochs: Annotated[int, Field(ge=1, le=1000)] = 15
+    epochs: Epochs = 15
     seeds: Seeds = [0, 1, 2]
     sweep: SweepProtocol = SweepProtocol()
     sweeps: Sweeps = Sweeps()
     final: FinalRecipe = FinalRecipe()
-    gallery_size: Annotated[int, Field(ge=0, le=100)] = 24
+    gallery_size: GallerySize = 24
 
 
 class HiraganaParams(Schema):
@@ -139,9 +142,9 @@ class HiraganaParams(Schema):
     comparison_dataset: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] = "mnist"
     dense_hidden_units: Annotated[list[Annotated[int, Field(ge=1, le=8192)]], Field(min_length=1)] = [512, 256, 128, 64]
     dense_dropout_rates: Annotated[list[Rate], Field(min_length=1)] = [0.0, 0.5]
-    dense_learning_rate: Annotated[float, Field(gt=0, le=1)] = 0.001
-    dense_batch_size: Annotated[int, Field(ge=1, le=60_000)] = 256
-    dense_max_epochs: Annotated[int, Field(ge=1, le=1000)] = 40
+    dense_learning_rate: LearningRate = 0.001
+    dense_batch_size: BatchSize = 256
+    dense_max_epochs: Epochs = 40
     early_stopping_patience: Annotated[int, Field(ge=1, le=100)] = 5
     cnn_filters: Annotated[list[Annotated[int, Field(ge=1, le=1024)]], Field(min_length=3, max_length=3)] = [32, 64, 128]
     cnn_dense_units: Annotated[int, Field(ge=1, le=8192)] = 256
@@ -149,11 +152,11 @@ class HiraganaParams(Schema):
     cnn_rotation_degrees: Annotated[float, Field(ge=0, le=180)] = 10.0
     cnn_shift_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.1
     cnn_zoom_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.1
-    cnn_learning_rate: Annotated[float, Field(gt=0, le=1)] = 0.003
-    cnn_batch_size: Annotated[int, Field(ge=1, le=60_000)] = 128
-    cnn_epochs: Annotated[int, Field(ge=1, le=1000)] = 12
+    cnn_learning_rate: LearningRate = 0.003
+    cnn_batch_size: BatchSize = 128
+    cnn_epochs: Epochs = 12
     seed: Annotated[int, Field(ge=0)] = 0
-    gallery_size: Annotated[int, Field(ge=0, le=100)] = 24
+    gallery_size: GallerySize = 24
 
 
 class SummaryParams(Schema):
@@ -162,22 +165,22 @@ class SummaryParams(Schema):
 
 
 class CnnParams(Schema):
-    simple_learning_rate: Annotated[float, Field(gt=0, le=1)] = 0.001
-    simple_batch_size: Annotated[int, Field(ge=1, le=60_000)] = 64
-    simple_epochs: Annotated[int, Field(ge=1, le=1000)] = 5
+    simple_learning_rate: LearningRate = 0.001
+    simple_batch_size: BatchSize = 64
+    simple_epochs: Epochs = 5
     improved_filters: Annotated[list[Annotated[int, Field(ge=1, le=1024)]], Field(min_length=3, max_length=3)] = [16, 32, 64]
     improved_dense_units: Annotated[int, Field(ge=1, le=8192)] = 128
     improved_dropout: Annotated[float, Field(ge=0, lt=1)] = 0.3
     rotation_degrees: Annotated[float, Field(ge=0, le=180)] = 10.0
     shift_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.1
     zoom_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.1
-    improved_peak_learning_rate: Annotated[float, Field(gt=0, le=1)] = 0.003
-    improved_warmup_epochs: Annotated[int, Field(ge=0, le=100)] = 1
-    improved_batch_size: Annotated[int, Field(ge=1, le=60_000)] = 128
-    improved_max_epochs: Annotated[int, Field(ge=1, le=1000)] = 8
-    early_stopping_patience: Annotated[int, Field(ge=1, le=1000)] = 3
+    improved_peak_learning_rate: LearningRate = 0.003
+    improved_warmup_epochs: GallerySize = 1
+    improved_batch_size: BatchSize = 128
+    improved_max_epochs: Epochs = 8
+    early_stopping_patience: Epochs = 3
     seeds: Seeds = [0, 1, 2]
-    gallery_size: Annotated[int, Field(ge=0, le=100)] = 24
+    gallery_size: GallerySize = 24
 ClassGroups = Annotated[
     list[Annotated[list[Annotated[int, Field(ge=0, le=9)]], Field(min_length=1)]], Field(min_length=2, max_length=10)
 ]
@@ -185,13 +188,13 @@ ClassGroups = Annotated[
 
 class BatchNormAblationParams(Schema):
     class_groups: ClassGroups = [[0, 6], [1, 7], [2, 3, 5, 8], [4, 9]]  # the merged classes of the 4-class variant
-    learning_rate: Annotated[float, Field(gt=0, le=1)] = 0.001
-    batch_size: Annotated[int, Field(ge=1, le=60_000)] = 20
-    epochs: Annotated[int, Field(ge=1, le=1000)] = 10
+    learning_rate: LearningRate = 0.001
+    batch_size: BatchSize = 20
+    epochs: Epochs = 10
     seeds: Seeds = [0, 1, 2]
     steps_per_execution: Annotated[int, Field(ge=1, le=10_000)] = 50
     confidence: Annotated[float, Field(gt=0.5, lt=1)] = 0.95
-    gallery_size: Annotated[int, Field(ge=0, le=100)] = 8
+    gallery_size: GallerySize = 8
 
     @model_validator(mode="after")
     def _groups_partition_the_digits(self):
