@@ -20,6 +20,11 @@ Epochs = Annotated[int, Field(ge=1, le=1000)]
 BatchSize = Annotated[int, Field(ge=1, le=60_000)]
 LearningRate = Annotated[float, Field(gt=0, le=1)]
 GallerySize = Annotated[int, Field(ge=0, le=100)]
+ConvFilters = Annotated[list[Annotated[int, Field(ge=1, le=1024)]], Field(min_length=3, max_length=3)]  # at 28, 14, 7 px
+DenseUnits = Annotated[int, Field(ge=1, le=8192)]
+RotationDegrees = Annotated[float, Field(ge=0, le=180)]
+ImageFraction = Annotated[float, Field(ge=0, le=0.5)]  # of the image side: shift or zoom
+Patience = Annotated[int, Field(ge=1, le=100)]
 
 
 class ParamsError(ValueError):
@@ -79,7 +84,7 @@ class ExplorationParams(Schema):
 
 
 class DenseBaselineParams(Schema):
-    hidden_units: Annotated[list[Annotated[int, Field(ge=1, le=8192)]], Field(min_length=1)] = [512, 64, 32, 16]
+    hidden_units: Annotated[list[DenseUnits], Field(min_length=1)] = [512, 64, 32, 16]
     activation: Literal["relu", "elu", "gelu", "tanh", "sigmoid"] = "relu"
     learning_rate: LearningRate = 0.001
     batch_size: BatchSize = 500
@@ -126,7 +131,7 @@ class FinalRecipe(Schema):
 
 
 class RegularizationParams(Schema):
-    hidden_units: Annotated[list[Annotated[int, Field(ge=1, le=8192)]], Field(min_length=1)] = [1024, 512]
+    hidden_units: Annotated[list[DenseUnits], Field(min_length=1)] = [1024, 512]
     learning_rate: LearningRate = 0.00025
     batch_size: Annotated[int, Field(ge=1, le=50_000)] = 512
     epochs: Epochs = 15
@@ -140,18 +145,18 @@ class RegularizationParams(Schema):
 class HiraganaParams(Schema):
     dataset: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] = "kmnist"
     comparison_dataset: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] = "mnist"
-    dense_hidden_units: Annotated[list[Annotated[int, Field(ge=1, le=8192)]], Field(min_length=1)] = [512, 256, 128, 64]
+    dense_hidden_units: Annotated[list[DenseUnits], Field(min_length=1)] = [512, 256, 128, 64]
     dense_dropout_rates: Annotated[list[Rate], Field(min_length=1)] = [0.0, 0.5]
     dense_learning_rate: LearningRate = 0.001
     dense_batch_size: BatchSize = 256
     dense_max_epochs: Epochs = 40
-    early_stopping_patience: Annotated[int, Field(ge=1, le=100)] = 5
-    cnn_filters: Annotated[list[Annotated[int, Field(ge=1, le=1024)]], Field(min_length=3, max_length=3)] = [32, 64, 128]
-    cnn_dense_units: Annotated[int, Field(ge=1, le=8192)] = 256
+    early_stopping_patience: Patience = 5
+    cnn_filters: ConvFilters = [32, 64, 128]
+    cnn_dense_units: DenseUnits = 256
     cnn_dropout: Rate = 0.4
-    cnn_rotation_degrees: Annotated[float, Field(ge=0, le=180)] = 10.0
-    cnn_shift_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.1
-    cnn_zoom_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.1
+    cnn_rotation_degrees: RotationDegrees = 10.0
+    cnn_shift_fraction: ImageFraction = 0.1
+    cnn_zoom_fraction: ImageFraction = 0.1
     cnn_learning_rate: LearningRate = 0.003
     cnn_batch_size: BatchSize = 128
     cnn_epochs: Epochs = 12
@@ -168,19 +173,21 @@ class CnnParams(Schema):
     simple_learning_rate: LearningRate = 0.001
     simple_batch_size: BatchSize = 64
     simple_epochs: Epochs = 5
-    improved_filters: Annotated[list[Annotated[int, Field(ge=1, le=1024)]], Field(min_length=3, max_length=3)] = [16, 32, 64]
-    improved_dense_units: Annotated[int, Field(ge=1, le=8192)] = 128
-    improved_dropout: Annotated[float, Field(ge=0, lt=1)] = 0.3
-    rotation_degrees: Annotated[float, Field(ge=0, le=180)] = 10.0
-    shift_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.1
-    zoom_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.1
+    improved_filters: ConvFilters = [16, 32, 64]
+    improved_dense_units: DenseUnits = 128
+    improved_dropout: Rate = 0.3
+    rotation_degrees: RotationDegrees = 10.0
+    shift_fraction: ImageFraction = 0.1
+    zoom_fraction: ImageFraction = 0.1
     improved_peak_learning_rate: LearningRate = 0.003
-    improved_warmup_epochs: GallerySize = 1
+    improved_warmup_epochs: Annotated[int, Field(ge=0, le=100)] = 1
     improved_batch_size: BatchSize = 128
     improved_max_epochs: Epochs = 8
-    early_stopping_patience: Epochs = 3
+    early_stopping_patience: Patience = 3
     seeds: Seeds = [0, 1, 2]
     gallery_size: GallerySize = 24
+
+
 ClassGroups = Annotated[
     list[Annotated[list[Annotated[int, Field(ge=0, le=9)]], Field(min_length=1)]], Field(min_length=2, max_length=10)
 ]
