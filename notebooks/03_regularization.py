@@ -25,7 +25,7 @@
 #    its 10,000 validation images, to measure the train−validation gap;
 # 2. **one regularizer at a time** (L1, L2, dropout, max-norm, early stopping), each swept from weak to
 #    strong with everything else fixed, scored on the validation images only;
-# 3. **the combination** of the best settings, checked on validation;
+# 3. **the combination** of the best settings, with random shifts of the images added, checked on validation;
 # 4. **the final model**: the combination retrained on all 60,000 training images with three seeds,
 #    tested once on the 10,000 test images.
 #
@@ -51,8 +51,8 @@ sweeps = {  # the values of each sweep (one cached stage per value)
     "early_stopping": [5, 10],  # patience in epochs
 }
 final = {  # the final model: the best settings together, retrained on 60,000
-    "l1": 0.0, "l2": 0.0, "dropout": 0.3, "max_norm": 3.0,
-    "learning_rate": 0.002, "schedule": "cosine", "batch_size": 256, "epochs": 12,
+    "l1": 0.0, "l2": 0.0, "dropout": 0.3, "max_norm": 3.0, "shift_fraction": 0.08,
+    "learning_rate": 0.002, "schedule": "cosine", "batch_size": 256, "epochs": 20,
 }
 gallery_size = 24  # misclassified test images shown
 
@@ -249,7 +249,16 @@ display(Markdown(
     f"larger learning rate, {recipe.learning_rate:g}, decayed to zero over the run ({recipe.schedule} schedule), "
     f"batch {recipe.batch_size}, for {recipe.epochs} epochs; these settings were chosen with a few validation "
     "runs on the 50,000 training images (a dropout rate of 0.5, or batch 128 at learning rate 0.001, "
-    "validated lower after 12 epochs). The validation run of the final recipe:"
+    "validated lower after 12 epochs). "
+    + (f"The recipe adds one regularizer the source did not try: **random shifts** of each training image by up "
+       f"to {100 * recipe.shift_fraction:g} % of its side (about {28 * recipe.shift_fraction:.0f} pixels), drawn "
+       "afresh every epoch, so the network never sees the same image twice. In exploratory validation runs "
+       "(50,000 images, seed 0; kept out of the pipeline) the shifts lifted validation accuracy at 12 epochs from "
+       "98.59 % to 98.69 % and kept paying off with longer training (16 epochs: 98.81 %, 20 epochs: 99.01 %), "
+       "where input dropout 0.2 (98.53 % at 12 epochs, 98.61 % at 20) or dropout 0.5 with input dropout 0.2 "
+       "(98.56 % at 20) did not help; 20 epochs cost two thirds more training time than 12. "
+       if recipe.shift_fraction else "")
+    + "The validation run of the final recipe:"
 ))
 combination_history = pd.DataFrame(combination["history"])
 show_figure(figures.learning_curves(pd.concat([history_of(baseline, "unregularized"),
@@ -314,7 +323,10 @@ show_table(comparison, caption="Test accuracy against the source report and the 
 display(Markdown(
     f"The final models are {100 * (test_mean - SOURCE['test_accuracy']):+.2f} points from the source report's "
     f"single run (sd over seeds {100 * test_sd:.2f} points). The literature figures come from far longer training "
-    "(hundreds of epochs, input dropout, larger networks); this report trains for minutes on two CPU cores."
+    "(hundreds of epochs, input dropout, larger networks) on the unshifted images; this report trains for minutes "
+    "on two CPU cores"
+    + (", and its random shifts are data augmentation, which those dense-network results did not use."
+       if recipe.shift_fraction else ".")
 ))
 
 # %% [markdown]
@@ -355,7 +367,8 @@ write_json_atomically(outputs.metrics_file, {
         "dense_regularized": {
             "architecture": architecture,
             "parameters": int(model_summary(dense_network(params.hidden_units, data.num_classes)).loc["total", "trainable"]),
-            "regularizers": {"l1": recipe.l1, "l2": recipe.l2, "dropout": recipe.dropout, "max_norm": recipe.max_norm},
+            "regularizers": {"l1": recipe.l1, "l2": recipe.l2, "dropout": recipe.dropout, "max_norm": recipe.max_norm,
+                             "shift_fraction": recipe.shift_fraction},
             "epochs": recipe.epochs,
             "seeds": list(params.seeds),
             "test_accuracy": final_table["test accuracy"].round(6).tolist(),

@@ -33,6 +33,19 @@ def test_max_norm_bounds_every_unit_and_penalty_and_dropout_are_wired():
     assert not plain.losses and not any("dropout" in layer.name for layer in plain.layers)
 
 
+def test_random_shift_moves_training_images_only():
+    image = np.zeros((1, 28, 28), dtype=np.uint8)
+    image[0, 10:18, 10:18] = 255
+    model = dense_network([8], 2, shift_fraction=0.1)
+    shift = model.get_layer("random_shift")
+    scaled = model.get_layer("add_channel")(model.get_layer("scale_to_unit")(image))
+    assert np.array_equal(shift(scaled, training=False).numpy(), scaled.numpy())  # evaluation: unchanged
+    moved = [shift(scaled, training=True).numpy() for _ in range(5)]
+    assert any(not np.allclose(m, scaled.numpy()) for m in moved)
+    assert all(abs(m.sum() - scaled.numpy().sum()) < 0.2 * scaled.numpy().sum() for m in moved)  # shifted, not erased
+    assert "random_shift" not in [layer.name for layer in dense_network([8], 2).layers]
+
+
 def test_cosine_schedule_decays_to_zero_and_constant_stays():
     schedule = learning_rate_schedule(0.002, "cosine", total_steps=100)
     assert float(schedule(0)) == pytest.approx(0.002) and float(schedule(100)) == pytest.approx(0.0, abs=1e-9)

@@ -20,12 +20,14 @@ def dense_network(
     hidden_units: list[int], num_classes: int, activation: str = "relu",
     image_shape: tuple[int, int] = (28, 28), name: str = "dense",
     l1: float = 0.0, l2: float = 0.0, dropout: float = 0.0, max_norm: float | None = None,
+    shift_fraction: float = 0.0,
 ) -> keras.Model:
     """A fully connected network: flatten, hidden layers, softmax output.
 
     Optional regularizers, all off by default: an L1/L2 weight penalty on every kernel, dropout after
-    every hidden layer, and a max-norm constraint on the incoming weight vector of every unit
-    (Srivastava et al. 2014).
+    every hidden layer, a max-norm constraint on the incoming weight vector of every unit
+    (Srivastava et al. 2014), and random shifts of the training images by up to `shift_fraction` of
+    their side (data augmentation, active only in training).
     """
     penalty = _weight_penalty(l1, l2)
     constraint = keras.constraints.MaxNorm(max_norm, axis=0) if max_norm else None
@@ -35,6 +37,9 @@ def dense_network(
                             kernel_constraint=constraint, **options)
 
     inputs, x = _image_input(image_shape)
+    if shift_fraction:
+        x = layers.Reshape((*image_shape, 1), name="add_channel")(x)
+        x = layers.RandomTranslation(shift_fraction, shift_fraction, fill_mode="constant", name="random_shift")(x)
     x = layers.Flatten(name="flatten")(x)
     for index, units in enumerate(hidden_units, start=1):
         x = dense(units, activation, f"hidden_{index}")(x)

@@ -124,10 +124,11 @@ class FinalRecipe(Schema):
     l2: Strength = 0.0
     dropout: Rate = 0.3
     max_norm: Annotated[float, Field(gt=0, le=100)] | None = 3.0
+    shift_fraction: ImageFraction = 0.08
     learning_rate: LearningRate = 0.002
     schedule: Literal["constant", "cosine"] = "cosine"
     batch_size: BatchSize = 256
-    epochs: Epochs = 12
+    epochs: Epochs = 20
 
 
 class RegularizationParams(Schema):

@@ -65,7 +65,8 @@ def run_spec(params, kind: str, value: float | None) -> dict:
         spec.update(epochs=final.epochs, learning_rate=final.learning_rate, batch_size=final.batch_size,
                     train_size=None, seed=params.seeds[0] if kind == "combination" else int(value),
                     schedule=final.schedule,
-                    regularizer={"l1": final.l1, "l2": final.l2, "dropout": final.dropout, "max_norm": final.max_norm})
+                    regularizer={"l1": final.l1, "l2": final.l2, "dropout": final.dropout, "max_norm": final.max_norm,
+                                 "shift_fraction": final.shift_fraction})
     elif kind == "early_stopping":
         spec.update(epochs=sweep.early_stopping_max_epochs,
                     early_stopping={"patience": int(value), "min_delta": sweep.early_stopping_min_delta})
