@@ -57,6 +57,7 @@ final = {  # the final model: the best settings together, retrained on 60,000
 gallery_size = 24  # misclassified test images shown
 
 # %%
+import charrec.backend  # noqa: F401  (TensorFlow's CPU options, before keras loads TensorFlow)
 import keras
 import numpy as np
 import pandas as pd

@@ -2,6 +2,8 @@
 `.keras` file can be applied to the raw arrays directly. Output layers compute in float32, also
 under mixed precision on a GPU, so the probabilities and the loss keep full precision."""
 
+from . import backend  # noqa: F401  (before keras loads TensorFlow)
+
 import keras
 from keras import layers
 

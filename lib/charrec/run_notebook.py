@@ -24,6 +24,7 @@ import papermill
 from nbconvert import HTMLExporter, PDFExporter
 from traitlets.config import Config
 
+from . import backend  # noqa: F401  (the notebook kernel inherits its TensorFlow options)
 from .outputs import NotebookOutputs
 from .params import SCHEMAS, ParamsError, load_params
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import backend  # noqa: F401  (TensorFlow options, before keras loads it below)
 from .params import ParamsError, load_params
 
 SWEEP_KINDS = ("l1", "l2", "dropout", "max_norm", "early_stopping", "final")  # "final" takes a seed

@@ -3,6 +3,8 @@
 import time
 from dataclasses import dataclass
 
+from . import backend  # noqa: F401  (before keras loads TensorFlow)
+
 import keras
 import numpy as np
 import pandas as pd
