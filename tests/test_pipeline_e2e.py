@@ -43,11 +43,13 @@ def test_model_report_has_per_class_table_confusion_matrix_and_gallery(project):
 def test_cnn_report_has_both_models_side_by_side(project):
     pdf_text = run(["pdftotext", "-layout", str(project / "reports" / "04_cnn.pdf"), "-"], project).stdout
     for expected in ("simple CNN", "improved CNN", "largest fall", "images per second",
-                     "most confident mistakes"):
+                     "most confident mistakes", "Choosing on validation", "Final models"):
         assert expected in pdf_text, expected
+    assert "absl::InitializeLog" not in pdf_text  # TensorFlow's start-up lines stay out of reports
     models = json.loads((project / "metrics" / "04_cnn.json").read_text())["models"]
     assert set(models) == {"simple_cnn", "improved_cnn"}
     assert models["simple_cnn"]["parameters"] == 93_322 and models["improved_cnn"]["seeds"] == [0]
+    assert models["improved_cnn"]["train_images"] == 3000  # final models train on every training image
     assert (project / "models" / "04_cnn" / "improved_CNN_seed0.keras").is_file()
 
 

@@ -152,15 +152,15 @@ class HiraganaParams(Schema):
     dense_batch_size: BatchSize = 256
     dense_max_epochs: Epochs = 40
     early_stopping_patience: Patience = 5
-    cnn_filters: ConvFilters = [32, 64, 128]
-    cnn_dense_units: DenseUnits = 256
-    cnn_dropout: Rate = 0.4
+    cnn_filters: ConvFilters = [16, 32, 64]
+    cnn_dense_units: DenseUnits = 128
+    cnn_dropout: Rate = 0.3
     cnn_rotation_degrees: RotationDegrees = 10.0
     cnn_shift_fraction: ImageFraction = 0.1
     cnn_zoom_fraction: ImageFraction = 0.1
     cnn_learning_rate: LearningRate = 0.003
     cnn_batch_size: BatchSize = 128
-    cnn_epochs: Epochs = 12
+    cnn_epochs: Epochs = 8
     seed: Annotated[int, Field(ge=0)] = 0
     gallery_size: GallerySize = 24
 

@@ -13,6 +13,7 @@ nothing stale looks complete, and keeps the partially executed notebook in `repo
 import argparse
 import copy
 import os
+import re
 import shutil
 import sys
 from datetime import date
@@ -29,6 +30,10 @@ from .outputs import NotebookOutputs
 from .params import SCHEMAS, ParamsError, load_params
 
 TEMPLATES = Path(__file__).parent / "templates"
+# TensorFlow's C++ start-up lines (absl format, e.g. "I0000 00:00:17... port.cc:153] oneDNN custom operations
+# are on") reach the kernel's stderr before TF_CPP_MIN_LOG_LEVEL applies; they are no part of a report.
+STARTUP_CHATTER = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWE]\d{4} \d\d:\d\d:).*$",
+                             re.MULTILINE)
 
 
 def _title_cell_index(notebook) -> int | None:
@@ -58,8 +63,25 @@ def _write_atomically(path: Path, content: bytes | str) -> None:
     os.replace(partial, path)
 
 
+def _without_startup_chatter(notebook):
+    """The notebook with TensorFlow's start-up lines removed from its stderr outputs (the executed
+    notebook keeps them, for debugging)."""
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook.cells:
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                output["text"] = STARTUP_CHATTER.sub("", output["text"]).strip("\n")
+                if not output["text"].strip():
+                    continue
+            kept.append(output)
+        if cell.cell_type == "code":
+            cell.outputs = kept
+    return notebook
+
+
 def render_reports(executed: Path, outputs: NotebookOutputs) -> None:
-    notebook = nbformat.read(executed, as_version=4)
+    notebook = _without_startup_chatter(nbformat.read(executed, as_version=4))
     config = Config()
     config.TemplateExporter.exclude_input = True
     config.TemplateExporter.exclude_input_prompt = True
