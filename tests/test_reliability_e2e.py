@@ -40,8 +40,10 @@ def first_metrics(project):
 
 def interrupt_when_running(command: list[str], project: Path, sig: int) -> int:
     """Start `command` in its own process group, wait until the dense notebook is executing, send `sig` to the group."""
+    # SIGINT back to its default: a shell running pytest in the background (`pytest &`) ignores it, and
+    # children inherit that, so Ctrl-C would otherwise never reach the run.
     process = subprocess.Popen(command, cwd=project, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     in_progress = project / "reports" / "failed" / "02_dense_baseline.ipynb"
     deadline = time.monotonic() + 120
     while not in_progress.exists() and time.monotonic() < deadline and process.poll() is None:
