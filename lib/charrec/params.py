@@ -183,7 +183,7 @@ class CnnParams(Schema):
     improved_peak_learning_rate: LearningRate = 0.003
     improved_warmup_epochs: Annotated[int, Field(ge=0, le=100)] = 1
     improved_batch_size: BatchSize = 128
-    improved_max_epochs: Epochs = 8
+    improved_max_epochs: Epochs = 15
     early_stopping_patience: Patience = 3
     seeds: Seeds = [0, 1, 2]
     gallery_size: GallerySize = 24
