@@ -28,9 +28,9 @@
 # - an **improved CNN** of our design: random rotation, shift and zoom applied on the fly by Keras
 #   preprocessing layers inside the model (active only in training), convolutions with batch
 #   normalization, dropout, a warm-up + cosine learning-rate schedule and early stopping on the
-#   validation accuracy (the best epoch's weights are kept). Its layout keeps few channels at full
-#   resolution, because there the convolutions cost the most multiply-adds, and CPU time is what
-#   limits training here.
+#   validation accuracy in the schedule's second half (the best epoch's weights are kept). Its layout
+#   has a single convolution at full resolution, because there the convolutions cost the most
+#   multiply-adds, and CPU time is what limits training here.
 #
 # **Protocol**, in two phases as in the regularization report. *Choosing on validation:* with the first
 # seed, each network trains on the 50,000 training images of the shared split and is scored on the
@@ -43,7 +43,7 @@
 simple_learning_rate = 0.001  # Adam's learning rate for the simple CNN (Keras default, as in the source)
 simple_batch_size = 64  # as in the source
 simple_epochs = 5  # as in the source
-improved_filters = [16, 32, 64]  # channels of the three stages (full, half, quarter resolution)
+improved_filters = [32, 64, 128]  # channels of the three stages (full, half, quarter resolution)
 improved_dense_units = 128  # units of the hidden dense layer
 improved_dropout = 0.3  # dropout rate before and after the hidden dense layer
 rotation_degrees = 10.0  # augmentation: random rotation up to ± this angle
@@ -52,7 +52,7 @@ zoom_fraction = 0.1  # augmentation: random zoom in or out up to this fraction
 improved_peak_learning_rate = 0.003  # Adam's learning rate after warm-up, decayed by a cosine to zero
 improved_warmup_epochs = 1  # linear warm-up from a tenth of the peak rate
 improved_batch_size = 128
-improved_max_epochs = 15  # length of the schedule; early stopping may end a run sooner
+improved_max_epochs = 10  # length of the schedule; early stopping may end a run sooner
 early_stopping_patience = 3  # epochs without a better validation accuracy before stopping
 seeds = [0, 1, 2]  # one run per seed and model
 gallery_size = 24  # misclassified test images shown per model
@@ -60,6 +60,8 @@ gallery_size = 24  # misclassified test images shown per model
 # %%
 import math
 
+import charrec.backend  # noqa: F401  (TensorFlow's CPU options, before keras loads TensorFlow)
+import keras
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -71,7 +73,7 @@ from charrec.models import improved_cnn, simple_cnn
 from charrec.outputs import NotebookOutputs
 from charrec.params import CnnParams
 from charrec.report import model_summary, setup_notebook, show_figure, show_provenance, show_table, write_json_atomically
-from charrec.training import (compile_classifier, early_stopping, make_deterministic, predict_probabilities, train,
+from charrec.training import (compile_classifier, make_deterministic, predict_probabilities, train,
                               use_available_accelerators, warmup_cosine)
 
 params = CnnParams.from_namespace(globals())
@@ -115,21 +117,25 @@ parameter_counts = {label: int(summary.loc["total", "trainable"]) for label, sum
 # The first seed's runs on the 50,000 training images, scored on the validation images after every
 # epoch. The simple CNN runs its fixed number of epochs; the improved CNN follows its learning-rate
 # schedule and stops early when validation accuracy stops improving. Its best epoch sets the length
-# of the final models' schedule.
+# of the final models' schedule. Early stopping watches only the schedule's second half: while the
+# rate is still high, validation accuracy wanders, and a stop there cuts off the annealing that gives
+# most of the gain (a 15-epoch schedule watched from the start stopped at epoch 8 and kept epoch 5).
 
 # %%
 choice_seed = params.seeds[0]
+watch_from = params.improved_max_epochs // 2  # epochs before early stopping starts to watch
 histories, choice_rows = [], []
 for label, build, epochs, batch_size, callbacks in (
     (SIMPLE, build_simple, params.simple_epochs, params.simple_batch_size, []),
     (IMPROVED, build_improved, params.improved_max_epochs, params.improved_batch_size,
-     [early_stopping(params.early_stopping_patience)]),
+     [keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=params.early_stopping_patience,
+                                    start_from_epoch=watch_from, restore_best_weights=True)]),
 ):
     make_deterministic(choice_seed)
     run = train(build(), data.x_train, data.y_train, (data.x_val, data.y_val), epochs, batch_size, choice_seed,
                 callbacks=callbacks)
     histories.append(run.history.assign(model=label, seed=choice_seed))
-    best = run.history["val_accuracy"].idxmax() if callbacks else len(run.history) - 1
+    best = run.history["val_accuracy"].iloc[watch_from:].idxmax() if callbacks else len(run.history) - 1
     choice_rows.append({
         "model": label, "epochs run": len(run.history), "epoch kept": int(run.history["epoch"].iloc[best]),
         "validation accuracy": float(run.history["val_accuracy"].iloc[best]),

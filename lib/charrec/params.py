@@ -174,7 +174,7 @@ class CnnParams(Schema):
     simple_learning_rate: LearningRate = 0.001
     simple_batch_size: BatchSize = 64
     simple_epochs: Epochs = 5
-    improved_filters: ConvFilters = [16, 32, 64]
+    improved_filters: ConvFilters = [32, 64, 128]
     improved_dense_units: DenseUnits = 128
     improved_dropout: Rate = 0.3
     rotation_degrees: RotationDegrees = 10.0
@@ -183,7 +183,7 @@ class CnnParams(Schema):
     improved_peak_learning_rate: LearningRate = 0.003
     improved_warmup_epochs: Annotated[int, Field(ge=0, le=100)] = 1
     improved_batch_size: BatchSize = 128
-    improved_max_epochs: Epochs = 15
+    improved_max_epochs: Epochs = 10
     early_stopping_patience: Patience = 3
     seeds: Seeds = [0, 1, 2]
     gallery_size: GallerySize = 24
