@@ -46,8 +46,10 @@ def model_table(metrics: dict[str, dict]) -> pd.DataFrame:
 
 def git_commit(root: Path) -> str:
     result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True)
-    return (result.stdout.strip() or "unknown") + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
+    # Results are left out: a running stage has just removed its own git-tracked metrics.
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!metrics", ":!reports",
+                            ":!dvc.lock"], cwd=root, capture_output=True, text=True)
+    return (result.stdout.strip() or "unknown") + (" (with uncommitted code or params)" if dirty.stdout.strip() else "")
 
 
 def write_index(reports_dir: Path, notebooks: list[str], one_liners: dict[str, str], provenance: dict[str, str],
