@@ -2,6 +2,7 @@
 
 import json
 import math
+import subprocess
 
 from charrec import summary
 
@@ -40,3 +41,20 @@ def test_index_lists_every_notebook_and_the_provenance(tmp_path):
     assert '<a href="01_data_exploration.html">HTML</a>' in page and "60,000 images" in page
     assert "06 hiragana</b>: not produced in this run" in page
     assert '<a href="07_summary.pdf">PDF</a>' in page and "abc123" in page
+
+
+def test_git_commit_ignores_removed_results_but_flags_code_changes(tmp_path):
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    (tmp_path / "metrics").mkdir()
+    (tmp_path / "metrics" / "07_summary.json").write_text("{}")
+    (tmp_path / "model.py").write_text("x = 1\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "start")
+    (tmp_path / "metrics" / "07_summary.json").unlink()  # what a running stage does first
+    assert not summary.git_commit(tmp_path).endswith(")")
+    (tmp_path / "model.py").write_text("x = 2\n")
+    assert summary.git_commit(tmp_path).endswith("(with uncommitted code or params)")
