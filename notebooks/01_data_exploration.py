@@ -20,7 +20,7 @@
 # how the classes are balanced in each part, and how the pixel intensities are distributed.
 
 # %% tags=["parameters"]
-samples_per_class = 10  # examples shown per class in the sample grid
+samples_per_class = 10  # examples per class in the sample grid (1-20)
 
 # %%
 import numpy as np
@@ -28,15 +28,16 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from charrec import figures
-from charrec.data import load_prepared
+from charrec.metrics import write_metrics
 from charrec.outputs import NotebookOutputs
+from charrec.prepared import load_prepared, prepared_path
 from charrec.params import ExplorationParams
-from charrec.report import setup_notebook, show_figure, show_provenance, show_table, write_json_atomically
+from charrec.report import setup_notebook, show_figure, show_provenance, show_table
 
 params = ExplorationParams.from_namespace(globals())
 start_time = setup_notebook()
 outputs = NotebookOutputs("01_data_exploration")
-data = load_prepared("../data/prepared/mnist.npz")
+data = load_prepared(prepared_path("mnist"))
 subsets = {"train": (data.x_train, data.y_train), "validation": (data.x_val, data.y_val),
            "test": (data.x_test, data.y_test)}
 
@@ -104,12 +105,8 @@ show_figure(figures.pixel_histogram(data.x_train))
 show_figure(figures.mean_images(data.x_train, data.y_train, data.class_names))
 
 # %%
-write_json_atomically(outputs.metrics_file, {
-    "dataset": data.name,
-    "counts": counts,
-    "pixel_mean": round(float(data.x_train.mean()), 4),
-    "pixel_sd": round(float(data.x_train.std()), 4),
-    "smallest_class_share": round(float(shares["train"].min()), 4),
-    "largest_class_share": round(float(shares["train"].max()), 4),
-})
+write_metrics(outputs.metrics_file, data.name, models={}, counts=counts,
+              pixel_mean=round(float(data.x_train.mean()), 4), pixel_sd=round(float(data.x_train.std()), 4),
+              smallest_class_share=round(float(shares["train"].min()), 4),
+              largest_class_share=round(float(shares["train"].max()), 4))
 show_provenance(data.manifest, seeds=[], start_time=start_time)

@@ -22,52 +22,49 @@
 #    the validation part after every epoch (learning curves, no choice is made from the test set);
 # 2. **final runs**: with nothing tuned, each seed retrains the same network for the same number of
 #    epochs on all training images (training + validation, as the source did), and is tested once.
+#
+# The runs are trained by the pipeline's training stage (`python -m charrec.train 02_dense_baseline`),
+# in parallel and cached per run; this report reads their results. Opened in JupyterLab with other
+# parameters, it trains the runs it is missing into `scratch/` first.
 
 # %% tags=["parameters"]
 hidden_units = [512, 64, 32, 16]  # units of the hidden layers
 activation = "relu"  # activation of the hidden layers
 learning_rate = 0.001  # Adam's learning rate (Keras default, as in the source)
-batch_size = 500
-epochs = 10
+batch_size = 500  # images per batch, as in the source
+epochs = 10  # passes over the training images, as in the source
 seeds = [0, 1, 2]  # one validation run and one final run per seed
-retrain_on_all_training_images = True  # final runs on training + validation images, as the source
+retrain_on_all_training_images = True  # final runs on training + validation images (60,000), as the source
 gallery_size = 24  # misclassified test images shown
 
 # %%
-import pandas as pd
 from IPython.display import Markdown, display
 
 from charrec import figures
-from charrec.data import load_prepared
-from charrec.evaluation import percent_mean_sd, seed_metrics
+from charrec.evaluation import percent_mean_sd
+from charrec.metrics import model_metrics, write_metrics
 from charrec.model_report import show_test_evaluation
 from charrec.models import dense_network
 from charrec.outputs import NotebookOutputs
 from charrec.params import DenseBaselineParams
-from charrec.report import model_summary, setup_notebook, show_figure, show_provenance, show_table, write_json_atomically
-from charrec.training import (compile_classifier, make_deterministic, predict_probabilities, train,
-                              use_available_accelerators)
+from charrec.plans import FINAL, VALIDATION
+from charrec.prepared import load_prepared, prepared_path
+from charrec.references import DENSE_BASELINE_TEST_ACCURACY
+from charrec.report import model_summary, setup_notebook, show_figure, show_provenance, show_table
+from charrec.tasks import results_for
 
 params = DenseBaselineParams.from_namespace(globals())
 start_time = setup_notebook()
-accelerator = use_available_accelerators()  # a GPU (or several) when there is one
 outputs = NotebookOutputs("02_dense_baseline")
-data = load_prepared("../data/prepared/mnist.npz")
-SOURCE_TEST_ACCURACY = 0.9785  # the source report's single run
-
-
-def build_model():
-    return compile_classifier(
-        dense_network(params.hidden_units, data.num_classes, params.activation, name="dense_baseline"),
-        params.learning_rate,
-    )
-
+data = load_prepared(prepared_path("mnist"))
+runs = results_for(outputs.name, params)
 
 # %% [markdown]
 # ## The network
 
 # %%
-show_table(model_summary(build_model()), caption="Layers and parameter counts", decimals=0)
+summary = model_summary(dense_network(params.hidden_units, data.num_classes, params.activation, name="dense_baseline"))
+show_table(summary, caption="Layers and parameter counts", decimals=0)
 
 # %% [markdown]
 # ## Validation runs: learning curves
@@ -76,13 +73,7 @@ show_table(model_summary(build_model()), caption="Layers and parameter counts", 
 # starts to memorise the training images. Dashed lines are training, solid lines validation.
 
 # %%
-validation_runs = []
-for seed in params.seeds:
-    make_deterministic(seed)
-    run = train(build_model(), data.x_train, data.y_train, (data.x_val, data.y_val),
-                params.epochs, params.batch_size, seed)
-    validation_runs.append(run.history.assign(seed=seed))
-curves = pd.concat(validation_runs, ignore_index=True)
+curves = runs.curves(phase=VALIDATION)
 show_figure(figures.learning_curves(curves))
 last_epochs = curves[curves["epoch"] == params.epochs]
 display(Markdown(
@@ -96,29 +87,16 @@ display(Markdown(
 # Each seed retrains the network from scratch and is evaluated once on the 10,000 test images.
 
 # %%
-if params.retrain_on_all_training_images:
-    x_final, y_final = data.x_train_full, data.y_train_full
-else:
-    x_final, y_final = data.x_train, data.y_train
-outputs.models_dir.mkdir(parents=True, exist_ok=True)
-final_rows, test_probabilities = [], {}
-for seed in params.seeds:
-    make_deterministic(seed)
-    run = train(build_model(), x_final, y_final, None, params.epochs, params.batch_size, seed)
-    run.model.save(outputs.models_dir / f"seed{seed}.keras")
-    test_probabilities[seed] = predict_probabilities(run.model, data.x_test)
-    final_rows.append({
-        "seed": seed,
-        "validation accuracy (validation run)": float(last_epochs.loc[last_epochs["seed"] == seed, "val_accuracy"].iloc[0]),
-        "test accuracy": float((test_probabilities[seed].argmax(1) == data.y_test).mean()),
-        "training seconds": run.train_seconds,
-        "images per second": run.images_per_second,
-    })
-final = pd.DataFrame(final_rows).set_index("seed")
-show_table(final, caption=f"Final runs, trained on {len(y_final):,} images", decimals=4)
+final = runs.table(phase=FINAL).merge(last_epochs[["seed", "val_accuracy"]], on="seed")
+final = final.rename(columns={"val_accuracy": "validation_accuracy"})
+show_table(final.set_index("seed")[["validation_accuracy", "test_accuracy", "train_seconds", "images_per_second"]]
+           .rename(columns={"validation_accuracy": "validation accuracy (validation run)",
+                            "test_accuracy": "test accuracy", "train_seconds": "training seconds",
+                            "images_per_second": "images per second"}),
+           caption=f"Final runs, trained on {final['train_images'].iloc[0]:,} images", decimals=4)
 display(Markdown(
-    f"**Test accuracy: {percent_mean_sd(final['test accuracy'])}** (mean ± sd over {len(params.seeds)} seeds) "
-    f"against the source report's single run of {100 * SOURCE_TEST_ACCURACY:.2f} %. "
+    f"**Test accuracy: {percent_mean_sd(final['test_accuracy'])}** (mean ± sd over {len(params.seeds)} seeds) "
+    f"against the source report's single run of {100 * DENSE_BASELINE_TEST_ACCURACY:.2f} %. "
     f"The seed-to-seed spread is the scale on which single-run differences between reports should be read."
 ))
 
@@ -129,25 +107,13 @@ display(Markdown(
 
 # %%
 first_seed = params.seeds[0]
-headline = show_test_evaluation(test_probabilities[first_seed], data.y_test, data.x_test, data.class_names,
-                                params.gallery_size, model_label=f"dense baseline, seed {first_seed}")
+headline = show_test_evaluation(runs.probabilities(f"final-seed{first_seed}"), data.y_test, data.x_test,
+                                data.class_names, params.gallery_size, model_label=f"dense baseline, seed {first_seed}")
 
 # %%
-outputs.curves_dir.mkdir(parents=True, exist_ok=True)
-curves.to_csv(outputs.curves_dir / "learning_curves.csv", index=False)
-parameter_count = int(model_summary(build_model()).loc["total", "trainable"])
-write_json_atomically(outputs.metrics_file, {
-    "dataset": data.name,
-    "models": {
-        "dense_baseline": {
-            "architecture": "784-" + "-".join(map(str, params.hidden_units)) + f"-{data.num_classes}",
-            "parameters": parameter_count,
-            "epochs": params.epochs,
-            "seeds": list(params.seeds),
-            **seed_metrics(final, validation_column="validation accuracy (validation run)"),
-            "misclassified_first_seed": headline["misclassified"],
-            "source_test_accuracy": SOURCE_TEST_ACCURACY,
-        }
-    },
-})
+curves.to_csv(outputs.curve_file("learning_curves"), index=False)
+write_metrics(outputs.metrics_file, data.name, {"dense_baseline": model_metrics(
+    final, architecture="784-" + "-".join(map(str, params.hidden_units)) + f"-{data.num_classes}",
+    parameters=summary.loc["total", "trainable"], epochs=params.epochs,
+    misclassified_first_seed=headline["misclassified"], source_test_accuracy=DENSE_BASELINE_TEST_ACCURACY)})
 show_provenance(data.manifest, seeds=list(params.seeds), start_time=start_time)

@@ -34,66 +34,71 @@
 # in `params/03_regularization.yaml` trains just that value on the next `dvc repro`.
 
 # %% tags=["parameters"]
-hidden_units = [1024, 512]  # units of the hidden layers (ReLU)
+hidden_units = [1024, 512]  # units of the hidden layers (ReLU), as in the source
 learning_rate = 0.00025  # Adam's learning rate of the unregularized network
-batch_size = 512
+batch_size = 512  # images per batch of the unregularized network
 epochs = 15  # unregularized network, trained on 50,000 and validated on 10,000
 seeds = [0, 1, 2]  # seeds of the final model (the first also seeds the baseline run)
 sweep = {  # how every sweep point trains: one regularizer at a time on a stratified training subset
-    "train_size": 5000, "epochs": 15, "batch_size": 128, "learning_rate": 0.001, "seed": 0,
-    "early_stopping_max_epochs": 40, "early_stopping_min_delta": 0.0001,
+    "train_size": 5000,  # stratified subset of the 50,000 training images (keeps the sweeps affordable)
+    "epochs": 15,  # passes over the subset
+    "batch_size": 128,  # smaller batches: enough updates on the subset to overfit it
+    "learning_rate": 0.001,  # Adam's learning rate
+    "seed": 0,  # seed of every sweep run and of the subset
+    "early_stopping_max_epochs": 40,  # upper bound for the early-stopping points
+    "early_stopping_min_delta": 0.0001,  # smallest val_loss improvement that counts, as in the source
 }
-sweeps = {  # the values of each sweep (one cached stage per value)
-    "l1": [1e-6, 1e-5, 1e-4, 1e-3, 1e-2],
-    "l2": [1e-6, 1e-5, 3e-5, 1e-4, 1e-3, 1e-2, 1e-1],
-    "dropout": [0.1, 0.2, 0.4, 0.6],
-    "max_norm": [1, 2, 4],
-    "early_stopping": [5, 10],  # patience in epochs
+sweeps = {  # the sweeps: adding a value trains only that point on the next dvc repro
+    "l1": [1e-06, 1e-05, 0.0001, 0.001, 0.01],  # L1 penalty on every kernel
+    "l2": [1e-06, 1e-05, 3e-05, 0.0001, 0.001, 0.01, 0.1],  # L2 penalty on every kernel
+    "dropout": [0.1, 0.2, 0.4, 0.6],  # dropout rate after each hidden layer
+    "max_norm": [1.0, 2.0, 4.0],  # radius of the max-norm constraint per unit
+    "early_stopping": [5, 10],  # patience in epochs (monitor val_loss)
 }
-final = {  # the final model: the best settings together, retrained on 60,000
-    "l1": 0.0, "l2": 0.0, "dropout": 0.3, "max_norm": 3.0, "shift_fraction": 0.08,
-    "learning_rate": 0.002, "schedule": "cosine", "batch_size": 256, "epochs": 20,
+final = {  # the final model: the best settings together (chosen on validation), retrained on 60,000
+    "l1": 0.0,  # L1 penalty on every kernel
+    "l2": 0.0,  # L2 penalty on every kernel
+    "dropout": 0.3,  # dropout rate after each hidden layer
+    "max_norm": 3.0,  # radius of the max-norm constraint (null: none)
+    # random shift of the training images, up to this fraction of the side (0.08: about 2 pixels; 0: none)
+    "shift_fraction": 0.08,
+    "learning_rate": 0.002,  # Adam's learning rate (the peak of the schedule)
+    "schedule": "cosine",  # constant, or cosine (decay to zero over the run)
+    "batch_size": 256,  # images per batch
+    "epochs": 20,  # validation: 12 epochs 98.69 %, 16: 98.81 %, 20: 99.01 % (with the shifts)
 }
 gallery_size = 24  # misclassified test images shown
 
 # %%
-import charrec.backend  # noqa: F401  (TensorFlow's CPU options, before keras loads TensorFlow)
-import keras
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
 from charrec import figures
-from charrec.data import load_prepared
 from charrec.evaluation import mean_sd, percent_mean_sd
+from charrec.metrics import ModelMetrics, model_metrics, write_metrics
 from charrec.model_report import show_test_evaluation
 from charrec.models import dense_network
 from charrec.outputs import NotebookOutputs
 from charrec.params import RegularizationParams
-from charrec.report import model_summary, setup_notebook, show_figure, show_provenance, show_table, write_json_atomically
-from charrec.sweep import final_model_file, load_points
-from charrec.training import predict_probabilities
+from charrec.prepared import load_prepared, prepared_path
+from charrec.references import DROPOUT_MAX_NORM as LITERATURE
+from charrec.references import REGULARIZATION as SOURCE
+from charrec.report import model_summary, setup_notebook, show_figure, show_provenance, show_table
+from charrec.tasks import results_for
 
 params = RegularizationParams.from_namespace(globals())
 start_time = setup_notebook()
 outputs = NotebookOutputs("03_regularization")
-data = load_prepared("../data/prepared/mnist.npz")
-runs = load_points(outputs.root, outputs.name)
-SOURCE = {"test_accuracy": 0.9837, "misclassified": 163, "train_accuracy": 0.9993}
-LITERATURE = {"dropout + max-norm, ReLU (Srivastava et al. 2014)": 0.9895,  # 1.05 % error
-              "dropout + max-norm, 1024-unit nets (Srivastava et al. 2014)": 0.9894}  # 1.06 % error
+data = load_prepared(prepared_path("mnist"))
+trained = results_for(outputs.name, params)
 SWEEP_LABELS = {"l1": "L1 strength", "l2": "L2 strength", "dropout": "dropout rate",
                 "max_norm": "max-norm radius", "early_stopping": "patience (epochs)"}
 
 
-def expected(kind: str) -> list:
-    """The runs the params ask for; a missing one means its pipeline stage has not run."""
-    values = getattr(params.sweeps, kind)
-    found = {run["value"] for run in runs.get(kind, [])}
-    missing = [value for value in values if value not in found]
-    if missing:
-        raise FileNotFoundError(f"no results for {kind} = {missing}: run `dvc repro` (the sweep stages) first")
-    return [run for run in runs.get(kind, []) if run["value"] in values]
+def expected(kind: str) -> list[dict]:
+    """The runs of one kind (a sweep, or the single runs), in the order of the params file."""
+    return trained.records(kind=kind)
 
 
 def history_of(run: dict, label) -> pd.DataFrame:
@@ -115,7 +120,7 @@ show_table(model_summary(dense_network(params.hidden_units, data.num_classes)),
 # table is measured after training in inference mode, like the validation accuracy.
 
 # %%
-baseline = runs["baseline"][0]
+baseline = expected("baseline")[0]
 show_figure(figures.learning_curves(history_of(baseline, "unregularized"), hue="run"))
 show_table(pd.DataFrame({
     "this report": [baseline["train_accuracy"], baseline["validation_accuracy"], baseline["gap"]],
@@ -148,7 +153,7 @@ display(Markdown(
 # plot is the same run without any regularizer.
 
 # %%
-reference = runs["reference"][0]
+reference = expected("reference")[0]
 display(Markdown(
     f"Sweep protocol: {reference['train_images']:,} training images, {reference['epochs']} epochs, batch "
     f"{reference['batch_size']}, Adam with learning rate {reference['learning_rate']}, seed {reference['seed']}. "
@@ -233,7 +238,7 @@ for kind, table in sweep_tables.items():
 best_table = pd.DataFrame(best_rows).set_index("regularizer").sort_values("validation accuracy", ascending=False)
 show_table(best_table, caption="Best strength of each regularizer (training subset, validation accuracy)", decimals=4)
 recipe = params.final
-combination = runs["combination"][0]
+combination = expected("combination")[0]
 largest_gain = best_table["gain over no regularizer"].max()
 display(Markdown(
     f"Ranked by validation accuracy: {', '.join(best_table.index)}. The largest gain of any sweep point over the "
@@ -281,14 +286,11 @@ display(Markdown(
 
 # %%
 final_rows, test_probabilities = [], {}
-for seed in params.seeds:
-    model = keras.models.load_model(final_model_file(outputs.root, outputs.name, seed), safe_mode=True)  # no code from files
-    test_probabilities[seed] = predict_probabilities(model, data.x_test)
-    trained = next(run for run in runs["final"] if run["value"] == seed)
-    predicted = test_probabilities[seed].argmax(1)
-    final_rows.append({"seed": seed, "test accuracy": float((predicted == data.y_test).mean()),
-                       "misclassified": int((predicted != data.y_test).sum()),
-                       "training seconds": trained["train_seconds"], "images per second": trained["images_per_second"]})
+for run in expected("final"):
+    test_probabilities[run["seed"]] = trained.probabilities(f"final-seed{run['seed']}")
+    final_rows.append({"seed": run["seed"], "test accuracy": run["test_accuracy"],
+                       "misclassified": int((test_probabilities[run["seed"]].argmax(1) != data.y_test).sum()),
+                       "training seconds": run["train_seconds"], "images per second": run["images_per_second"]})
 final_table = pd.DataFrame(final_rows).set_index("seed")
 show_table(final_table, caption=f"Final models, trained on {len(data.y_train_full):,} images", decimals=4)
 test_mean, test_sd = mean_sd(final_table["test accuracy"])
@@ -340,7 +342,7 @@ display(Markdown(
 used_runs = {"unregularized (50,000)": [baseline], "no regularizer (subset)": [reference],
              **{SWEEP_LABELS[kind]: expected(kind) for kind in SWEEP_LABELS},
              "final recipe (50,000, validated)": [combination],
-             "final models (60,000)": [run for run in runs["final"] if run["value"] in params.seeds]}
+             "final models (60,000)": expected("final")}
 cost = pd.DataFrame([{"runs": group, "count": len(items), "training seconds": sum(run["train_seconds"] for run in items)}
                      for group, items in used_runs.items()]).set_index("runs")
 cost.loc["total"] = [cost["count"].sum(), cost["training seconds"].sum()]
@@ -348,42 +350,27 @@ show_table(cost, caption="Training time by group of runs", decimals=0)
 
 # %%
 sweep_rows = pd.concat([table.assign(kind=kind) for kind, table in sweep_tables.items()], ignore_index=True)
-outputs.curves_dir.mkdir(parents=True, exist_ok=True)
 sweep_rows[["kind", "value", "validation_accuracy", "train_accuracy", "gap", "epochs_run", "train_seconds"]].to_csv(
-    outputs.curves_dir / "sweeps.csv", index=False)
+    outputs.curve_file("sweeps"), index=False)
 pd.concat([history_of(baseline, "unregularized"), history_of(combination, "final recipe")]).to_csv(
-    outputs.curves_dir / "learning_curves.csv", index=False)
+    outputs.curve_file("learning_curves"), index=False)
 architecture = "784-" + "-".join(map(str, params.hidden_units)) + f"-{data.num_classes}"
-write_json_atomically(outputs.metrics_file, {
-    "dataset": data.name,
-    "models": {
-        "dense_unregularized": {
-            "architecture": architecture, "parameters": int(model_summary(dense_network(
-                params.hidden_units, data.num_classes)).loc["total", "trainable"]),
-            "epochs": baseline["epochs_run"], "seeds": [baseline["seed"]],
-            "train_accuracy": baseline["train_accuracy"], "validation_accuracy": baseline["validation_accuracy"],
-            "train_seconds_mean": baseline["train_seconds"], "images_per_second_mean": baseline["images_per_second"],
-            "source_train_accuracy": SOURCE["train_accuracy"],
-        },
-        "dense_regularized": {
-            "architecture": architecture,
-            "parameters": int(model_summary(dense_network(params.hidden_units, data.num_classes)).loc["total", "trainable"]),
-            "regularizers": {"l1": recipe.l1, "l2": recipe.l2, "dropout": recipe.dropout, "max_norm": recipe.max_norm,
-                             "shift_fraction": recipe.shift_fraction},
-            "epochs": recipe.epochs,
-            "seeds": list(params.seeds),
-            "test_accuracy": final_table["test accuracy"].round(6).tolist(),
-            "test_accuracy_mean": round(test_mean, 6),
-            "test_accuracy_sd": round(test_sd, 6),
-            "misclassified": final_table["misclassified"].tolist(),
-            "validation_accuracy_mean": combination["validation_accuracy"],
-            "train_seconds_mean": round(final_table["training seconds"].mean(), 2),
-            "images_per_second_mean": round(final_table["images per second"].mean(), 1),
-            "source_test_accuracy": SOURCE["test_accuracy"],
-            "source_misclassified": SOURCE["misclassified"],
-        },
-    },
-    "best_strengths": {row["regularizer"]: row["best strength"] for row in best_rows},
-    "training_seconds_total": float(cost.loc["total", "training seconds"]),
-})
+parameters = int(model_summary(dense_network(params.hidden_units, data.num_classes)).loc["total", "trainable"])
+write_metrics(outputs.metrics_file, data.name, {
+    "dense_unregularized": ModelMetrics(
+        architecture=architecture, parameters=parameters, epochs=baseline["epochs_run"], seeds=[baseline["seed"]],
+        validation_accuracy_mean=baseline["validation_accuracy"], train_seconds_mean=baseline["train_seconds"],
+        images_per_second_mean=baseline["images_per_second"], train_accuracy=baseline["train_accuracy"],
+        validation_accuracy=baseline["validation_accuracy"], source_train_accuracy=SOURCE["train_accuracy"]),
+    "dense_regularized": model_metrics(
+        final_table.reset_index().rename(columns={"test accuracy": "test_accuracy", "training seconds": "train_seconds",
+                                                  "images per second": "images_per_second"}),
+        architecture=architecture, parameters=parameters, epochs=recipe.epochs,
+        regularizers={"l1": recipe.l1, "l2": recipe.l2, "dropout": recipe.dropout, "max_norm": recipe.max_norm,
+                      "shift_fraction": recipe.shift_fraction},
+        misclassified=final_table["misclassified"].tolist(), misclassified_first_seed=headline["misclassified"],
+        validation_accuracy_mean=combination["validation_accuracy"], source_test_accuracy=SOURCE["test_accuracy"],
+        source_misclassified=SOURCE["misclassified"]),
+}, best_strengths={row["regularizer"]: row["best strength"] for row in best_rows},
+   training_seconds_total=float(cost.loc["total", "training seconds"]))
 show_provenance(data.manifest, seeds=list(params.seeds), start_time=start_time)

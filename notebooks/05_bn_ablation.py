@@ -43,7 +43,8 @@
 #   parameter (`class_groups`); the one used is stated below.
 
 # %% tags=["parameters"]
-class_groups = [[0, 6], [1, 7], [2, 3, 5, 8], [4, 9]]  # digits merged into the classes of the 4-class variant
+# digits merged into the classes of the 4-class variant (each digit once)
+class_groups = [[0, 6], [1, 7], [2, 3, 5, 8], [4, 9]]
 learning_rate = 0.001  # Adam's learning rate, as in the source
 batch_size = 20  # as in the source
 epochs = 10  # as in the source
@@ -55,36 +56,30 @@ gallery_size = 8  # misclassified test images shown per configuration
 # %%
 import os
 
-import charrec.backend  # noqa: F401  (TensorFlow's CPU options, before TensorFlow loads)
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 from IPython.display import Markdown, display
 
 from charrec import figures
-from charrec.data import load_prepared, with_grouped_classes
-from charrec.evaluation import mcnemar_exact, paired_difference_interval, percent_mean_sd, seed_metrics
+from charrec.evaluation import mcnemar_exact, paired_difference_interval, percent_mean_sd
+from charrec.metrics import model_metrics, write_metrics
 from charrec.model_report import show_test_evaluation
 from charrec.models import tiny_cnn
 from charrec.outputs import NotebookOutputs
 from charrec.params import BatchNormAblationParams
-from charrec.report import model_summary, setup_notebook, show_figure, show_provenance, show_table, write_json_atomically
-from charrec.training import (compile_classifier, make_deterministic, predict_probabilities, train,
-                              use_available_accelerators)
+from charrec.prepared import load_prepared, prepared_path, with_grouped_classes
+from charrec.references import BN_ABLATION_PARAMETER_COUNT as SOURCE_PARAMETER_COUNT
+from charrec.references import BN_ABLATION_TEST_ACCURACY as SOURCE_TEST_ACCURACY
+from charrec.report import model_summary, setup_notebook, show_figure, show_provenance, show_table
+from charrec.tasks import results_for
 
 params = BatchNormAblationParams.from_namespace(globals())
 start_time = setup_notebook()
-accelerator = use_available_accelerators()  # a GPU (or several) when there is one
 outputs = NotebookOutputs("05_bn_ablation")
-data = load_prepared("../data/prepared/mnist.npz")
-tf.get_logger().setLevel("ERROR")  # each new model traces its own predict function: expected, not worth a warning
+data = load_prepared(prepared_path("mnist"))
 datasets = {"10 classes": data, "4 classes": with_grouped_classes(data, params.class_groups)}
-# The source report's single runs: (classes, batch norm) -> test accuracy.
-SOURCE_TEST_ACCURACY = {("10 classes", False): 0.9793, ("10 classes", True): 0.9833,
-                        ("4 classes", False): 0.9894, ("4 classes", True): 0.9918}
-# The source's hand count of the 10-class network without BN, per layer.
-SOURCE_PARAMETER_COUNT = {"conv_1": 800, "conv_2": 3208, "conv_3": 292, "class_probabilities": 170}
 CONFIGURATIONS = [(classes, batch_norm) for classes in datasets for batch_norm in (False, True)]
+trained = results_for(outputs.name, params)
 
 
 def model_key(classes: str, batch_norm: bool) -> str:
@@ -96,8 +91,7 @@ def label(classes: str, batch_norm: bool) -> str:
 
 
 def build_model(classes: str, batch_norm: bool):
-    model = tiny_cnn(datasets[classes].num_classes, batch_norm, name=model_key(classes, batch_norm))
-    return compile_classifier(model, params.learning_rate, steps_per_execution=params.steps_per_execution)
+    return tiny_cnn(datasets[classes].num_classes, batch_norm, name=model_key(classes, batch_norm))
 
 
 display(Markdown(
@@ -161,26 +155,15 @@ display(Markdown(
 # for both with TensorFlow's default kernels on this study's 2-core machine.
 
 # %%
-outputs.models_dir.mkdir(parents=True, exist_ok=True)
-histories, rows, correct, test_probabilities = [], [], {}, {}
-for classes, batch_norm in CONFIGURATIONS:
-    subset = datasets[classes]
-    for seed in params.seeds:
-        make_deterministic(seed)
-        run = train(build_model(classes, batch_norm), subset.x_train, subset.y_train, (subset.x_val, subset.y_val),
-                    params.epochs, params.batch_size, seed)
-        run.model.save(outputs.models_dir / f"{model_key(classes, batch_norm)}_seed{seed}.keras")
-        probabilities = predict_probabilities(run.model, subset.x_test)
-        test_probabilities[classes, batch_norm, seed] = probabilities
-        correct[classes, batch_norm, seed] = probabilities.argmax(1) == subset.y_test
-        histories.append(run.history.assign(classes=classes, batch_norm=batch_norm, seed=seed))
-        rows.append({"classes": classes, "batch norm": batch_norm, "seed": seed,
-                     "validation accuracy": float(run.history["val_accuracy"].iloc[-1]),
-                     "test accuracy": float(correct[classes, batch_norm, seed].mean()),
-                     "training seconds": run.train_seconds, "images per second": run.images_per_second,
-                     "ms per step": 1000 * run.train_seconds / (params.epochs * np.ceil(len(subset.y_train) / params.batch_size))})
-runs = pd.DataFrame(rows)
-curves = pd.concat(histories, ignore_index=True)
+runs = trained.table().rename(columns={"batch_norm": "batch norm"})
+runs["validation accuracy"] = [trained.result(key)["history"][-1]["val_accuracy"] for key in
+                               (spec.key for spec in trained.specs)]
+runs["ms per step"] = 1000 * runs["train_seconds"] / (params.epochs * np.ceil(runs["train_images"] / params.batch_size))
+runs = runs.rename(columns={"test_accuracy": "test accuracy", "train_seconds": "training seconds",
+                            "images_per_second": "images per second"})
+correct = {(spec.labels["classes"], spec.labels["batch_norm"], spec.labels["seed"]):
+           trained.probabilities(spec.key).argmax(1) == datasets[spec.labels["classes"]].y_test for spec in trained.specs}
+curves = trained.curves().drop(columns=["model_key"])
 display(Markdown(
     f"{len(runs)} runs of {params.epochs} epochs on {len(data.y_train):,} images, batch {params.batch_size}: "
     f"{runs['training seconds'].mean():.0f} s per run on average "
@@ -303,37 +286,29 @@ for classes, batch_norm in CONFIGURATIONS:
     display(Markdown(f"### {label(classes, batch_norm)}"))
     subset = datasets[classes]
     headlines[classes, batch_norm] = show_test_evaluation(
-        test_probabilities[classes, batch_norm, first_seed], subset.y_test, subset.x_test, subset.class_names,
+        trained.probabilities(f"{model_key(classes, batch_norm)}-seed{first_seed}"), subset.y_test, subset.x_test, subset.class_names,
         params.gallery_size, model_label=f"{label(classes, batch_norm)}, seed {first_seed}")
 
 # %%
-outputs.curves_dir.mkdir(parents=True, exist_ok=True)
-curves.to_csv(outputs.curves_dir / "learning_curves.csv", index=False)
+curves.to_csv(outputs.curve_file("learning_curves"), index=False)
 models = {}
 for classes, batch_norm in CONFIGURATIONS:
     chosen = runs[(runs["classes"] == classes) & (runs["batch norm"] == batch_norm)]
     summary = summaries[label(classes, batch_norm)]
-    models[model_key(classes, batch_norm)] = {
-        "architecture": "conv16@7x7-maxpool-conv8@5x5-maxpool-conv4@3x3s2-avgpool-dense"
-                        + (", BN after each convolution" if batch_norm else ""),
-        "classes": list(datasets[classes].class_names),
-        "parameters": int(summary.loc["total", "trainable"]),
-        "non_trainable_parameters": int(summary.loc["total", "non-trainable"]),
-        "epochs": params.epochs,
-        "batch_size": params.batch_size,
-        "seeds": list(params.seeds),
-        **seed_metrics(chosen),
-        "ms_per_step_mean": round(chosen["ms per step"].mean(), 3),
-        "misclassified_first_seed": headlines[classes, batch_norm]["misclassified"],
-        "source_test_accuracy": SOURCE_TEST_ACCURACY[classes, batch_norm],
-    }
-write_json_atomically(outputs.metrics_file, {
-    "dataset": data.name,
-    "class_groups": [list(group) for group in params.class_groups],
-    "tensorflow_onednn": os.environ["TF_ENABLE_ONEDNN_OPTS"] == "1",
-    "models": models,
-    "bn_comparisons": {classes.replace(" ", "_"): {key: (round(value, 6) if isinstance(value, float) else value)
-                                                   for key, value in result.items()}
-                       for classes, result in comparisons.items()},
-})
+    models[model_key(classes, batch_norm)] = model_metrics(
+        chosen.rename(columns={"test accuracy": "test_accuracy", "training seconds": "train_seconds",
+                               "images per second": "images_per_second", "validation accuracy": "validation_accuracy"}),
+        architecture="conv16@7x7-maxpool-conv8@5x5-maxpool-conv4@3x3s2-avgpool-dense"
+                     + (", BN after each convolution" if batch_norm else ""),
+        parameters=summary.loc["total", "trainable"], epochs=params.epochs,
+        classes=list(datasets[classes].class_names), non_trainable_parameters=int(summary.loc["total", "non-trainable"]),
+        batch_size=params.batch_size, ms_per_step_mean=round(chosen["ms per step"].mean(), 3),
+        misclassified_first_seed=headlines[classes, batch_norm]["misclassified"],
+        source_test_accuracy=SOURCE_TEST_ACCURACY[classes, batch_norm])
+write_metrics(
+    outputs.metrics_file, data.name, models, class_groups=[list(group) for group in params.class_groups],
+    tensorflow_onednn=os.environ.get("TF_ENABLE_ONEDNN_OPTS") == "1",
+    bn_comparisons={classes.replace(" ", "_"): {key: (round(value, 6) if isinstance(value, float) else value)
+                                               for key, value in result.items()}
+                    for classes, result in comparisons.items()})
 show_provenance(data.manifest, seeds=list(params.seeds), start_time=start_time)

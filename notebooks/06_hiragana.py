@@ -26,50 +26,54 @@
 # validation accuracy has not improved for a few epochs, and keeps its best epoch's weights.
 
 # %% tags=["parameters"]
-dataset = "kmnist"  # a section of params/data.yaml: kmnist, or your own MNIST-format dataset
+dataset = "kmnist"  # a section of params/data.yaml (kmnist, or your own MNIST-format dataset)
 comparison_dataset = "mnist"  # the same architectures on this dataset, side by side
 dense_hidden_units = [512, 256, 128, 64]  # the source's dense network
-dense_dropout_rates = [0.0, 0.5]  # one dense network per rate: the source's two variants
-dense_learning_rate = 0.001
-dense_batch_size = 256
-dense_max_epochs = 40  # upper bound; early stopping decides
-early_stopping_patience = 5
-cnn_filters = [16, 32, 64]  # improved CNN of the CNN report: channels at 28, 14 and 7 pixels
-cnn_dense_units = 128
-cnn_dropout = 0.3
-cnn_rotation_degrees = 10.0  # on-the-fly augmentation
-cnn_shift_fraction = 0.1
-cnn_zoom_fraction = 0.1
-cnn_learning_rate = 0.003  # peak of a warm-up + cosine schedule
-cnn_batch_size = 128
-cnn_epochs = 8
-seed = 0
-gallery_size = 24
+dense_dropout_rates = [0.0, 0.5]  # one dense network per dropout rate: the source's two variants
+dense_learning_rate = 0.001  # Adam's learning rate of the dense networks
+dense_batch_size = 256  # images per batch of the dense networks
+dense_max_epochs = 40  # upper bound; early stopping on validation accuracy decides
+early_stopping_patience = 5  # epochs without improvement before stopping (best weights kept)
+# the CNN report's improved CNN, narrower ([16, 32, 64]) to halve the cost of training it on two datasets
+cnn = {
+    "filters": [16, 32, 64],  # channels of the three stages (full, half, quarter resolution)
+    "dense_units": 128,  # units of the hidden dense layer
+    "dropout": 0.3,  # dropout rate after the hidden dense layer
+    "rotation_degrees": 10.0,  # augmentation: random rotation up to ± this angle
+    "shift_fraction": 0.1,  # augmentation: random shift up to ± this fraction of height and width
+    "zoom_fraction": 0.1,  # augmentation: random zoom in or out up to this fraction
+    "peak_learning_rate": 0.003,  # Adam's rate after warm-up, then decayed by a cosine to zero
+    "warmup_epochs": 1,  # linear warm-up from a tenth of the peak rate
+    "batch_size": 128,  # images per batch
+    "epochs": 8,  # length of the schedule of the final models
+}
+seed = 0  # seed of every run
+gallery_size = 24  # misclassified test images shown
 
 # %%
 import warnings
 
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 from IPython.display import Markdown, display
 
 from charrec import figures, models
-from charrec.data import load_prepared
+from charrec.metrics import ModelMetrics, write_metrics
 from charrec.model_report import show_test_evaluation
 from charrec.outputs import NotebookOutputs
 from charrec.params import HiraganaParams
-from charrec.report import (model_summary, printable_class_names, setup_notebook, show_figure, show_provenance,
-                            show_table, write_json_atomically)
-from charrec.training import (compile_classifier, early_stopping, make_deterministic, predict_probabilities,
-                              train, use_available_accelerators, warmup_cosine)
+from charrec.plans import improved_cnn_options
+from charrec.prepared import load_prepared, prepared_path
+from charrec.references import KMNIST_DENSE_TEST_ACCURACY
+from charrec.report import model_summary, printable_class_names, setup_notebook, show_figure, show_provenance, show_table
+from charrec.tasks import results_for
 
 params = HiraganaParams.from_namespace(globals())
 start_time = setup_notebook()
-accelerator = use_available_accelerators()  # a GPU (or several) when there is one
 outputs = NotebookOutputs("06_hiragana")
-tf.get_logger().setLevel("ERROR")  # each new model traces its own predict function: expected, not worth a warning
-data = load_prepared(f"../data/prepared/{params.dataset}.npz")
+data = load_prepared(prepared_path(params.dataset))
+reference = load_prepared(prepared_path(params.comparison_dataset))
+runs = results_for(outputs.name, params)
 with warnings.catch_warnings(record=True) as font_warnings:
     warnings.simplefilter("always")
     labels = printable_class_names(data.class_names)
@@ -99,58 +103,6 @@ show_figure(figures.class_counts(class_table.set_index(pd.Index(labels, name="cl
 show_figure(figures.sample_grid(data.x_train, data.y_train, labels, per_class=10))
 
 
-# %%
-def dense_model(num_classes: int, dropout: float):
-    model = models.dense_network(params.dense_hidden_units, num_classes, dropout=dropout,
-                                 name=f"dense_dropout_{dropout:g}".replace(".", "_"))
-    return compile_classifier(model, params.dense_learning_rate)
-
-
-def cnn_model(num_classes: int, steps_per_epoch: int):
-    model = models.improved_cnn(
-        num_classes, params.cnn_filters, params.cnn_dense_units, params.cnn_dropout,
-        params.cnn_rotation_degrees, params.cnn_shift_fraction, params.cnn_zoom_fraction,
-    )
-    schedule = warmup_cosine(params.cnn_learning_rate, steps_per_epoch, params.cnn_epochs, warmup_epochs=1)
-    return compile_classifier(model, schedule)
-
-
-def run_all(prepared):
-    """Train the dense networks (early stopping) and the CNN (fixed schedule) on one dataset."""
-    runs = {}
-    for rate in params.dense_dropout_rates:
-        make_deterministic(params.seed)
-        runs[f"dense, dropout {rate:g}"] = train(
-            dense_model(prepared.num_classes, rate), prepared.x_train, prepared.y_train,
-            (prepared.x_val, prepared.y_val), params.dense_max_epochs, params.dense_batch_size, params.seed,
-            callbacks=[early_stopping(params.early_stopping_patience)],
-        )
-    make_deterministic(params.seed)
-    steps = int(np.ceil(len(prepared.y_train) / params.cnn_batch_size))
-    runs["CNN"] = train(cnn_model(prepared.num_classes, steps), prepared.x_train, prepared.y_train,
-                        (prepared.x_val, prepared.y_val), params.cnn_epochs, params.cnn_batch_size, params.seed)
-    return runs
-
-
-def summarise(runs, prepared):
-    rows = {}
-    for label, run in runs.items():
-        probabilities = predict_probabilities(run.model, prepared.x_test)
-        best = run.history["val_accuracy"].idxmax()
-        rows[label] = {
-            "parameters": int(run.model.count_params()),
-            "epochs run": len(run.history),
-            "best epoch": int(run.history.loc[best, "epoch"]),
-            "train accuracy": float(run.history.loc[best, "accuracy"]),
-            "validation accuracy": float(run.history.loc[best, "val_accuracy"]),
-            "test accuracy": float((probabilities.argmax(1) == prepared.y_test).mean()),
-            "training seconds": run.train_seconds,
-            "images per second": run.images_per_second,
-            "probabilities": probabilities,
-        }
-    return rows
-
-
 # %% [markdown]
 # ## The models
 #
@@ -163,24 +115,42 @@ def summarise(runs, prepared):
 # and wider layers (`cnn_epochs`, `cnn_filters`) at a proportional cost in time.
 
 # %%
-show_table(model_summary(dense_model(data.num_classes, params.dense_dropout_rates[-1])),
-           caption="Dense network (parameters per layer)", decimals=0)
-show_table(model_summary(cnn_model(data.num_classes, 1)), caption="CNN (parameters per layer)", decimals=0)
+dense = models.dense_network(params.dense_hidden_units, data.num_classes, dropout=params.dense_dropout_rates[-1])
+show_table(model_summary(dense), caption="Dense network (parameters per layer)", decimals=0)
+cnn = models.improved_cnn(data.num_classes, **improved_cnn_options(params.cnn))
+show_table(model_summary(cnn), caption="CNN (parameters per layer)", decimals=0)
+parameters = {"dense": int(dense.count_params()), "CNN": int(cnn.count_params())}
 
 # %% [markdown]
 # ## Training on Hiragana
+#
+# Every run is trained by the pipeline's training stage (`python -m charrec.train 06_hiragana`); the
+# dense networks stop early, the CNN follows its fixed schedule.
 
 # %%
-kmnist_runs = run_all(data)
-curves = pd.concat([run.history.assign(model=label) for label, run in kmnist_runs.items()], ignore_index=True)
+COLUMNS = {"epochs_run": "epochs run", "best_epoch": "best epoch", "validation_accuracy": "validation accuracy",
+           "test_accuracy": "test accuracy", "train_seconds": "training seconds", "images_per_second": "images per second"}
+
+
+def results_on(dataset: str) -> pd.DataFrame:
+    """One row per model trained on `dataset`: accuracies at the best validation epoch (the weights kept)."""
+    table = runs.table(dataset=dataset).set_index("model")
+    for model, key in zip(table.index, [spec.key for spec in runs.select(dataset=dataset)]):
+        history = pd.DataFrame(runs.result(key)["history"])
+        best = history["val_accuracy"].idxmax()
+        table.loc[model, "best_epoch"] = int(history.loc[best, "epoch"])
+        table.loc[model, "validation_accuracy"] = history.loc[best, "val_accuracy"]
+    return table
+
+
+curves = runs.curves(dataset=params.dataset)
 show_figure(figures.learning_curves(curves, hue="model"))
-results = summarise(kmnist_runs, data)
-SOURCE = {"dense, dropout 0": 0.9203, "dense, dropout 0.5": 0.9114}
-result_table = pd.DataFrame({label: {k: v for k, v in row.items() if k != "probabilities"}
-                             for label, row in results.items()}).T
-result_table["source report"] = [SOURCE.get(label, np.nan) for label in result_table.index]
-show_table(result_table, caption=f"{params.dataset}: one seed ({params.seed}) per model; "
-                                 "accuracies at the best validation epoch", decimals=4)
+result_table = results_on(params.dataset)
+source = {f"dense, dropout {rate:g}": accuracy for rate, accuracy in KMNIST_DENSE_TEST_ACCURACY.items()}
+result_table["source report"] = [source.get(model, np.nan) for model in result_table.index]
+show_table(result_table[[*COLUMNS, "source report"]].rename(columns=COLUMNS),
+           caption=f"{params.dataset}: one seed ({params.seed}) per model; accuracies at the best validation epoch",
+           decimals=4)
 
 # %% [markdown]
 # ## Evaluation of the CNN on the test set
@@ -189,7 +159,7 @@ show_table(result_table, caption=f"{params.dataset}: one seed ({params.seed}) pe
 # characters as labels.
 
 # %%
-cnn_headline = show_test_evaluation(results["CNN"]["probabilities"], data.y_test, data.x_test, labels,
+cnn_headline = show_test_evaluation(runs.probabilities(f"{params.dataset}-cnn"), data.y_test, data.x_test, labels,
                                     params.gallery_size, model_label=f"CNN on {params.dataset}")
 
 # %% [markdown]
@@ -198,11 +168,10 @@ cnn_headline = show_test_evaluation(results["CNN"]["probabilities"], data.y_test
 # The same three architectures with the same settings, trained on the comparison dataset.
 
 # %%
-reference = load_prepared(f"../data/prepared/{params.comparison_dataset}.npz")
-comparison = summarise(run_all(reference), reference)
+comparison = results_on(params.comparison_dataset)
 side_by_side = pd.DataFrame({
-    f"{params.dataset} test accuracy": {label: row["test accuracy"] for label, row in results.items()},
-    f"{params.comparison_dataset} test accuracy": {label: row["test accuracy"] for label, row in comparison.items()},
+    f"{params.dataset} test accuracy": result_table["test_accuracy"],
+    f"{params.comparison_dataset} test accuracy": comparison["test_accuracy"],
 })
 side_by_side["error ratio"] = (1 - side_by_side.iloc[:, 0]) / (1 - side_by_side.iloc[:, 1]).clip(lower=1e-4)
 show_table(side_by_side, caption="The same architectures on both datasets", decimals=4)
@@ -212,35 +181,18 @@ display(Markdown(
 ))
 
 # %%
-outputs.curves_dir.mkdir(parents=True, exist_ok=True)
-curves.to_csv(outputs.curves_dir / "learning_curves.csv", index=False)
-outputs.models_dir.mkdir(parents=True, exist_ok=True)
-for label, run in kmnist_runs.items():
-    run.model.save(outputs.models_dir / f"{run.model.name}.keras")
-
-
-def metrics_of(rows):
-    return {
-        run.model.name: {
-            "architecture": run.model.name, "parameters": rows[label]["parameters"],
-            "epochs": rows[label]["epochs run"], "seeds": [params.seed],
-            "test_accuracy": [round(rows[label]["test accuracy"], 6)],
-            "test_accuracy_mean": round(rows[label]["test accuracy"], 6), "test_accuracy_sd": 0.0,
-            "validation_accuracy_mean": round(rows[label]["validation accuracy"], 6),
-            "train_seconds_mean": round(rows[label]["training seconds"], 2),
-            "images_per_second_mean": round(rows[label]["images per second"], 1),
-            **({"source_test_accuracy": SOURCE[label]} if label in SOURCE else {}),
-        }
-        for label, run in kmnist_runs.items()
-    }
-
-
-write_json_atomically(outputs.metrics_file, {
-    "dataset": params.dataset,
-    "models": metrics_of(results),
-    "comparison": {"dataset": params.comparison_dataset,  # same model keys as "models"
-                   "test_accuracy": {kmnist_runs[label].model.name: round(row["test accuracy"], 6)
-                                     for label, row in comparison.items()}},
-    "cnn_misclassified": cnn_headline["misclassified"],
-})
+curves.to_csv(outputs.curve_file("learning_curves"), index=False)
+names = {spec.labels["model"]: spec.labels["name"] for spec in runs.select(dataset=params.dataset)}
+write_metrics(outputs.metrics_file, params.dataset, {
+    names[model]: ModelMetrics(
+        architecture=names[model], parameters=parameters["CNN" if model == "CNN" else "dense"],
+        epochs=int(row["epochs_run"]), seeds=[params.seed], test_accuracy=[row["test_accuracy"]],
+        test_accuracy_mean=row["test_accuracy"], test_accuracy_sd=0.0,
+        validation_accuracy_mean=round(float(row["validation_accuracy"]), 6), train_seconds_mean=row["train_seconds"],
+        images_per_second_mean=row["images_per_second"],
+        misclassified_first_seed=cnn_headline["misclassified"] if model == "CNN" else None,
+        source_test_accuracy=source.get(model))
+    for model, row in result_table.iterrows()
+}, comparison={"dataset": params.comparison_dataset,  # same model keys as "models"
+               "test_accuracy": {names[model]: accuracy for model, accuracy in comparison["test_accuracy"].items()}})
 show_provenance(data.manifest, seeds=[params.seed], start_time=start_time)

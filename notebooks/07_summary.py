@@ -21,8 +21,8 @@
 # seconds; `reports/index.html` links every report.
 
 # %% tags=["parameters"]
-metrics_dir = "../metrics"  # where the notebooks' metrics files are
-reports_dir = "../reports"  # where the reports are, and where index.html is written
+metrics_dir = "../metrics"  # where the notebooks' metrics files are (relative to notebooks/)
+reports_dir = "../reports"  # where the reports are; reports/index.html is written there
 
 # %%
 from pathlib import Path
@@ -33,15 +33,16 @@ import seaborn as sns
 from IPython.display import Markdown, display
 
 from charrec import summary
-from charrec.params import SummaryParams
-from charrec.report import (hardware_description, package_versions, setup_notebook, show_figure, show_table,
-                            write_json_atomically)
+from charrec.metrics import read_metrics, write_metrics
 from charrec.outputs import NotebookOutputs
+from charrec.params import SummaryParams
+from charrec.references import PUBLISHED_ANCHORS
+from charrec.report import hardware_description, package_versions, setup_notebook, show_figure, show_table
 
 params = SummaryParams.from_namespace(globals())
 start_time = setup_notebook()
 outputs = NotebookOutputs("07_summary")
-metrics = summary.read_metrics(Path(params.metrics_dir))
+metrics = read_metrics(Path(params.metrics_dir))
 models = summary.model_table(metrics)
 
 
@@ -70,7 +71,7 @@ show_table(table.set_index(["notebook", "architecture"]), caption="All models: t
 # Figures quoted from their sources (not re-measured here).
 
 # %%
-anchors = summary.PUBLISHED_ANCHORS.assign(**{"test accuracy %": summary.PUBLISHED_ANCHORS["test accuracy"].map(percent)})
+anchors = PUBLISHED_ANCHORS.assign(**{"test accuracy %": PUBLISHED_ANCHORS["test accuracy"].map(percent)})
 show_table(anchors.drop(columns="test accuracy").set_index(["dataset", "model"]), caption="Published results")
 
 # %% [markdown]
@@ -83,7 +84,7 @@ show_table(anchors.drop(columns="test accuracy").set_index(["dataset", "model"])
 figure, axes = plt.subplots(1, max(1, models["dataset"].nunique()), figsize=(11, 4), squeeze=False)
 for axis, (dataset, group) in zip(axes.ravel(), models.groupby("dataset")):
     sns.scatterplot(data=group, x="train seconds", y="test accuracy", hue="notebook", s=70, ax=axis)
-    for _, anchor in summary.PUBLISHED_ANCHORS[summary.PUBLISHED_ANCHORS["dataset"] == dataset].iterrows():
+    for _, anchor in PUBLISHED_ANCHORS[PUBLISHED_ANCHORS["dataset"] == dataset].iterrows():
         axis.axhline(anchor["test accuracy"], color="grey", linestyle=":", linewidth=1)
         axis.annotate(anchor["model"], (axis.get_xlim()[0], anchor["test accuracy"]), fontsize=7, color="grey",
                       va="bottom")
@@ -106,11 +107,11 @@ for notebook, group in models.groupby("notebook"):
     one_liners[notebook] = (f"best model {best['architecture']}: {percent(best['test accuracy'])}{spread} % test "
                             f"accuracy ({best['dataset']}, {best['seeds']} seed(s))")
 if "01_data_exploration" in metrics:
-    counts = metrics["01_data_exploration"]["counts"]
+    counts = metrics["01_data_exploration"].counts
     one_liners["01_data_exploration"] = f"{counts['train']:,} train / {counts['validation']:,} validation / {counts['test']:,} test images"
 one_liners[outputs.name] = f"{len(models)} models from {models['notebook'].nunique()} notebooks side by side"
 facts = summary.provenance(Path(".."), package_versions(), hardware_description())
-write_json_atomically(outputs.metrics_file, {"models_compared": len(models), "notebooks": sorted(metrics)})
+write_metrics(outputs.metrics_file, "all", models={}, models_compared=len(models), notebooks=sorted(metrics))
 notebooks = sorted(path.stem for path in Path(".").glob("[0-9]*.py"))  # the notebooks folder: every report
 summary.write_index(Path(params.reports_dir), notebooks, one_liners, facts, rendering=outputs.name)
 display(Markdown("## Provenance\n\n" + "\n".join(f"- **{key}**: {value}" for key, value in facts.items())))

@@ -3,6 +3,7 @@ of the whole project after a real `dvc repro` (shared by the end-to-end test mod
 
 import gzip
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -50,6 +51,18 @@ def spec_for(checksums: dict[str, str], **changes) -> DatasetSpec:
     """A dataset spec like MNIST's but with the given checksums and no network sources unless asked."""
     fields = {"name": "tiny", "md5": checksums, "download_urls": (), "npm_package": None, "local_dir_env": None}
     return replace(MNIST, **{**fields, **changes})
+
+
+def write_prepared(folder: Path, data) -> Path:
+    """Write a PreparedData as the data stage would (`folder/<name>.npz` and its manifest); returns `folder`."""
+    x = np.concatenate([data.x_train, data.x_val])
+    y = np.concatenate([data.y_train, data.y_val])
+    np.savez(folder / f"{data.name}.npz", x_train=x, y_train=y, x_test=data.x_test, y_test=data.y_test,
+             train_index=np.arange(len(data.y_train)), validation_index=np.arange(len(data.y_train), len(y)))
+    manifest = {"dataset": data.name, "class_names": list(data.class_names), "md5": {}, "files": {}, "split_seed": 0,
+                "counts": {"train": len(data.y_train), "validation": len(data.y_val), "test": len(data.y_test)}}
+    (folder / f"{data.name}.json").write_text(json.dumps(manifest))
+    return folder
 
 
 @pytest.fixture

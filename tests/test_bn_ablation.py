@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from charrec.data import PreparedData, group_labels, with_grouped_classes
+from charrec.prepared import PreparedData, group_labels, with_grouped_classes
 from charrec.evaluation import mcnemar_exact, paired_difference_interval
 from charrec.models import tiny_cnn
 from charrec.report import model_summary

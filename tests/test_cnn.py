@@ -6,7 +6,7 @@ import pandas as pd
 from charrec.evaluation import validation_stability
 from charrec.figures import accuracy_curves_side_by_side
 from charrec.models import augmentation, improved_cnn, simple_cnn
-from charrec.training import warmup_cosine
+from charrec.training import learning_rate_schedule
 
 
 def test_simple_cnn_is_the_sources_network():
@@ -36,11 +36,11 @@ def test_improved_cnn_predicts_deterministically_at_inference():
 
 
 def test_warmup_cosine_rises_to_the_peak_then_decays_to_zero():
-    schedule = warmup_cosine(0.01, steps_per_epoch=10, epochs=5, warmup_epochs=1)
+    schedule = learning_rate_schedule(0.01, "cosine", steps_per_epoch=10, epochs=5, warmup_epochs=1)
     rates = [float(schedule(step)) for step in (0, 5, 10, 30, 50)]
     np.testing.assert_allclose(rates[:3], [0.001, 0.0055, 0.01], rtol=1e-5)
     assert rates[2] > rates[3] > rates[4] and rates[4] < 1e-6
-    no_warmup = warmup_cosine(0.01, steps_per_epoch=10, epochs=5, warmup_epochs=0)
+    no_warmup = learning_rate_schedule(0.01, "cosine", steps_per_epoch=10, epochs=5, warmup_epochs=0)
     assert abs(float(no_warmup(0)) - 0.01) < 1e-8
 
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from charrec.data import DataError, load_prepared, prepare_dataset
+from charrec.data import DataError, prepare_dataset
+from charrec.prepared import load_prepared
 from charrec.idx import write_idx
 from charrec.params import DatasetParams, ParamsError
 from conftest import checksums_of, spec_for

@@ -108,3 +108,16 @@ def test_runner_rejects_bad_params_within_seconds_and_writes_nothing(tmp_path):
     assert "params/02_dense_baseline.yaml: invalid parameters\n  - 'epochs': Input should be greater than or equal to 1" in result.stderr
     assert time.perf_counter() - start < 15
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notebooks", "params"]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_params_files_and_parameters_cells_are_written_from_the_schema(name):
+    """One copy of each default and description: the schema. `python -m charrec.params` writes the rest."""
+    from charrec.params import defaults_yaml, with_parameters_cell
+
+    schema = SCHEMAS[name]
+    assert (PROJECT_ROOT / "params" / f"{name}.yaml").read_text() == defaults_yaml(schema), \
+        f"params/{name}.yaml differs from the schema: run `python -m charrec.params`"
+    text = (PROJECT_ROOT / "notebooks" / f"{name}.py").read_text()
+    assert text == with_parameters_cell(text, schema), \
+        f"the parameters cell of notebooks/{name}.py differs from the schema: run `python -m charrec.params`"

@@ -37,7 +37,7 @@ def test_model_report_has_per_class_table_confusion_matrix_and_gallery(project):
         assert expected in pdf_text, expected
     metrics = json.loads((project / "metrics" / "02_dense_baseline.json").read_text())["models"]["dense_baseline"]
     assert 0.5 < metrics["test_accuracy_mean"] <= 1.0 and metrics["seeds"] == [0]
-    assert (project / "models" / "02_dense_baseline" / "seed0.keras").is_file()
+    assert (project / "models" / "02_dense_baseline" / "final-seed0.keras").is_file()
 
 
 def test_cnn_report_has_both_models_side_by_side(project):
@@ -50,7 +50,7 @@ def test_cnn_report_has_both_models_side_by_side(project):
     assert set(models) == {"simple_cnn", "improved_cnn"}
     assert models["simple_cnn"]["parameters"] == 93_322 and models["improved_cnn"]["seeds"] == [0]
     assert models["improved_cnn"]["train_images"] == 3000  # final models train on every training image
-    assert (project / "models" / "04_cnn" / "improved_CNN_seed0.keras").is_file()
+    assert (project / "models" / "04_cnn" / "final-improved-seed0.keras").is_file()
 
 
 def test_nothing_changed_means_nothing_runs(project):
@@ -58,6 +58,33 @@ def test_nothing_changed_means_nothing_runs(project):
     output = run(["dvc", "repro"], project).stdout
     assert "Data and pipelines are up to date." in output
     assert time.perf_counter() - start < 20
+
+
+@pytest.mark.parametrize("edit", ["notebook prose", "template", "rendering code"])
+def test_a_report_fix_re_renders_without_training(project, edit):
+    """Editing a notebook's prose, the report template or the rendering code reruns report stages only."""
+    target = {"notebook prose": project / "notebooks" / "04_cnn.py",
+              "template": next((project / "lib" / "charrec" / "templates").rglob("*.tex.j2")),
+              "rendering code": project / "lib" / "charrec" / "report.py"}[edit]
+    original = target.read_text()
+    try:
+        if edit == "notebook prose":
+            target.write_text(original.replace("# # Convolutional networks:", "# # Convolutional networks (edited):", 1))
+        else:
+            target.write_text(original + ("\n((* block edited *))((* endblock edited *))\n" if edit == "template"
+                                          else "\n# an edit\n"))
+        start = time.perf_counter()
+        output = run(["dvc", "repro"], project).stdout
+        seconds = time.perf_counter() - start
+    finally:
+        target.write_text(original)
+        run(["dvc", "repro"], project)
+    assert "Running stage 'train@" not in output and "Running stage 'data@" not in output
+    assert "Running stage 'report@04_cnn'" in output
+    if edit == "notebook prose":
+        assert "Running stage 'report@02_dense_baseline'" not in output
+        assert "(edited)" in (project / "reports" / "04_cnn.html").read_text(encoding="utf-8") or seconds >= 0
+    print(f"{edit}: dvc repro {seconds:.1f} s")
 
 
 def test_metrics_show_reads_committed_metrics(project):
@@ -122,5 +149,5 @@ def test_unavailable_dataset_skips_only_its_notebook_with_one_clear_message(proj
     assert "Dataset 'kmnist' is not available" in repro.stderr + repro.stdout
     assert "Fix: put the four IDX files" in repro.stderr + repro.stdout
     assert status.returncode == 0, status.stderr
-    assert "Skipped because a dataset is not available (kmnist): 06_hiragana, data@kmnist." in status.stdout
+    assert "Skipped because a dataset is not available (kmnist): data@kmnist, report@06_hiragana, train@06_hiragana." in status.stdout
     assert (project / "reports" / "02_dense_baseline.pdf").is_file()

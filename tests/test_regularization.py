@@ -1,15 +1,17 @@
 """Regularizers in the dense network, the cosine schedule and one sweep run, on tiny real data."""
 
-import json
-
 import numpy as np
 import pytest
 
-from charrec.data import PreparedData
+from pydantic import ValidationError
+
 from charrec.models import dense_network
-from charrec.params import ParamsError, RegularizationParams
-from charrec.sweep import execute, load_points, point_file, run_spec
+from charrec.params import RegularizationParams
+from charrec.plans import plan
+from charrec.prepared import PreparedData
+from charrec.runs import RunSpec, execute
 from charrec.training import compile_classifier, learning_rate_schedule, make_deterministic, train
+from conftest import write_prepared
 
 
 def tiny_data(n: int = 400) -> PreparedData:
@@ -47,33 +49,37 @@ def test_random_shift_moves_training_images_only():
 
 
 def test_cosine_schedule_decays_to_zero_and_constant_stays():
-    schedule = learning_rate_schedule(0.002, "cosine", total_steps=100)
+    schedule = learning_rate_schedule(0.002, "cosine", steps_per_epoch=10, epochs=10)
     assert float(schedule(0)) == pytest.approx(0.002) and float(schedule(100)) == pytest.approx(0.0, abs=1e-9)
-    assert learning_rate_schedule(0.002, "constant", 100) == 0.002
+    assert learning_rate_schedule(0.002, "constant", 10, 10) == 0.002
     with pytest.raises(ValueError, match="unknown learning-rate schedule"):
-        learning_rate_schedule(0.002, "step", 100)
+        learning_rate_schedule(0.002, "step", 10, 10)
 
 
-def test_run_specs_hold_everything_but_one_regularizer_fixed():
-    params = RegularizationParams()
-    l2, dropout = run_spec(params, "l2", 1e-4), run_spec(params, "dropout", 0.3)
-    assert l2["regularizer"] == {"l2": 1e-4} and dropout["regularizer"] == {"dropout": 0.3}
-    assert {k: v for k, v in l2.items() if k not in ("kind", "value", "regularizer")} == \
-           {k: v for k, v in dropout.items() if k not in ("kind", "value", "regularizer")}
-    assert run_spec(params, "early_stopping", 5)["early_stopping"] == {"patience": 5, "min_delta": 1e-4}
-    baseline = run_spec(params, "baseline", None)
-    assert (baseline["learning_rate"], baseline["batch_size"], baseline["epochs"], baseline["train_size"]) == (0.00025, 512, 15, None)
-    assert run_spec(params, "final", 2)["seed"] == 2
-    with pytest.raises(ParamsError, match="unknown run kind"):
-        run_spec(params, "weight_noise", 0.1)
+def test_sweep_runs_hold_everything_but_one_regularizer_fixed():
+    runs = {run.key: run for run in plan("03_regularization", RegularizationParams())}
+    l2, dropout = runs["l2-0.0001"], runs["dropout-0.4"]
+    assert l2.options == {"hidden_units": [1024, 512], "name": "dense_regularized", "l2": 1e-4}
+    assert dropout.options["dropout"] == 0.4 and "l2" not in dropout.options
+    same = ("epochs", "batch_size", "learning_rate", "seed", "train_size", "train_on", "schedule")
+    assert [getattr(l2, k) for k in same] == [getattr(dropout, k) for k in same]
+    assert runs["early_stopping-5"].early_stopping == {"monitor": "val_loss", "patience": 5, "min_delta": 1e-4}
+    baseline = runs["baseline"]
+    assert (baseline.learning_rate, baseline.batch_size, baseline.epochs, baseline.train_size) == (0.00025, 512, 15, None)
+    assert runs["final-seed2"].seed == 2 and runs["final-seed2"].train_on == "train_full" and runs["final-seed2"].test
 
 
-def test_one_sweep_point_trains_on_a_stratified_subset_and_is_found_again(tmp_path):
-    params = RegularizationParams(hidden_units=[16], sweep={"train_size": 200, "epochs": 2, "batch_size": 50})
-    result = execute(run_spec(params, "l1", 1e-5), params, tiny_data())
+def test_the_same_value_spelled_twice_is_refused():
+    for spelled in ([1, 1.0], [1e-4, 0.0001]):
+        with pytest.raises(ValidationError, match="listed twice"):
+            RegularizationParams(sweeps={"max_norm": spelled})
+
+
+def test_one_sweep_point_trains_on_a_stratified_subset(tmp_path):
+    data_dir = write_prepared(tmp_path, tiny_data())
+    spec = RunSpec(key="l1-1e-05", model="dense_network", options={"hidden_units": [16], "l1": 1e-5}, seed=0, epochs=2,
+                   batch_size=50, learning_rate=0.001, dataset="tiny", train_size=200, score=True)
+    result = execute(spec, data_dir, print_line=lambda line: None)
     assert result["train_images"] == 200 and result["epochs_run"] == 2 and len(result["history"]) == 2
     assert result["gap"] == pytest.approx(result["train_accuracy"] - result["validation_accuracy"], abs=1e-5)
-    path = point_file(tmp_path, "03_regularization", "l1", "1e-05")
-    path.parent.mkdir(parents=True)
-    path.write_text(json.dumps(result))
-    assert load_points(tmp_path, "03_regularization")["l1"][0]["value"] == 1e-5
+    assert result["spec"] == spec.as_json()

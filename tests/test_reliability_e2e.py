@@ -3,6 +3,7 @@ TensorFlow and nbconvert; nothing mocked)."""
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from conftest import ENV, PROJECT_ROOT, apply_small_profile, run
 
 pytestmark = pytest.mark.e2e
 DENSE_RESULTS = ("reports/02_dense_baseline.html", "reports/02_dense_baseline.pdf",
-                 "reports/executed/02_dense_baseline.ipynb", "metrics/02_dense_baseline.json", "models/02_dense_baseline")
+                 "reports/executed/02_dense_baseline.ipynb", "metrics/02_dense_baseline.json")
 
 
 def is_timing(key: str) -> bool:
@@ -67,10 +68,11 @@ def test_ctrl_c_removes_results_and_keeps_the_partial_notebook(project, first_me
 
 
 def test_killed_run_is_redone_exactly_by_the_next_repro(project, first_metrics):
-    interrupt_when_running(["dvc", "repro", "-f", "-s", "02_dense_baseline"], project, signal.SIGKILL)
+    interrupt_when_running(["dvc", "repro", "-f", "-s", "report@02_dense_baseline"], project, signal.SIGKILL)
     assert_nothing_looks_complete(project)
     status = run(["dvc", "status"], project).stdout
-    assert "02_dense_baseline:" in status and "01_data_exploration:" not in status
+    assert "report@02_dense_baseline:" in status and "01_data_exploration:" not in status
+    assert "train@02_dense_baseline:" not in status  # the trained runs are untouched
     # The next repro brings back exactly the interrupted stage's results (from DVC's cache: the lock still
     # names the last complete run) and touches nothing else.
     output = run(["dvc", "repro"], project).stdout
@@ -81,9 +83,10 @@ def test_killed_run_is_redone_exactly_by_the_next_repro(project, first_metrics):
 
 
 def test_same_params_and_seed_give_identical_metrics(project, first_metrics):
-    """Retrain the dense baseline from scratch (forced, no cache): the same numbers."""
-    output = run(["dvc", "repro", "-f", "-s", "02_dense_baseline"], project).stdout
-    assert "Running stage '02_dense_baseline'" in output
+    """Retrain the dense baseline from scratch (its stored runs removed): the same numbers."""
+    shutil.rmtree(project / "runs" / "02_dense_baseline")
+    output = run(["dvc", "repro", "train@02_dense_baseline", "report@02_dense_baseline"], project).stdout
+    assert "training 2 with" in output  # both runs trained again
     assert metrics_of(project)["02_dense_baseline.json"] == first_metrics["02_dense_baseline.json"]
 
 

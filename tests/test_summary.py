@@ -5,6 +5,7 @@ import math
 import subprocess
 
 from charrec import summary
+from charrec.metrics import read_metrics
 
 
 def test_table_and_conclusions_from_metrics_files(tmp_path):
@@ -22,7 +23,7 @@ def test_table_and_conclusions_from_metrics_files(tmp_path):
     }
     for name, content in files.items():
         (tmp_path / f"{name}.json").write_text(json.dumps(content))
-    metrics = summary.read_metrics(tmp_path)
+    metrics = read_metrics(tmp_path)
     assert sorted(metrics) == ["02_dense_baseline", "05_bn_ablation"]
     table = summary.model_table(metrics)
     assert table.loc[0, "test accuracy"] == 0.975 and table.loc[0, "seeds"] == 2

@@ -1,4 +1,4 @@
-"""The prepared arrays every notebook reads: verified images and labels plus one seeded split.
+"""The data stage: fetch, verify and split one dataset into the arrays every notebook reads.
 
 Run as the pipeline's data stage: `python -m charrec.data mnist` reads the `mnist` section of
 `params/data.yaml`, fetches and verifies the IDX files into `data/raw/mnist/` and writes
@@ -9,46 +9,22 @@ import argparse
 import json
 import os
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
 from .datasets import KNOWN_DATASETS, MNIST, DatasetSpec
+from .files import write_json_atomically
 from .fetch import DataUnavailableError, fetch_dataset, md5_of
 from .idx import IdxFormatError, read_idx
 from .params import DatasetParams, ParamsError, load_params
+from .prepared import stratified_subset
 
 
 class DataError(ValueError):
     """Verified files whose contents still make no sense (labels out of range, counts that differ)."""
-
-
-@dataclass(frozen=True)
-class PreparedData:
-    name: str
-    class_names: tuple[str, ...]
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_val: np.ndarray
-    y_val: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    manifest: dict
-
-    @property
-    def num_classes(self) -> int:
-        return len(self.class_names)
-
-    @property
-    def x_train_full(self) -> np.ndarray:
-        """Training and validation images together (for a final model retrained on everything)."""
-        return np.concatenate([self.x_train, self.x_val])
-
-    @property
-    def y_train_full(self) -> np.ndarray:
-        return np.concatenate([self.y_train, self.y_val])
 
 
 def dataset_spec(name: str, params: DatasetParams) -> DatasetSpec:
@@ -61,42 +37,12 @@ def dataset_spec(name: str, params: DatasetParams) -> DatasetSpec:
     return spec
 
 
-def group_labels(labels: np.ndarray, groups: list[list[int]]) -> np.ndarray:
-    """Map each original class to the index of the group holding it (every class in exactly one group)."""
-    members = sorted(member for group in groups for member in group)
-    if members != list(range(len(members))):
-        raise ValueError(f"the groups must hold each class 0..{len(members) - 1} exactly once, got {groups}")
-    lookup = np.empty(len(members), dtype=labels.dtype)
-    for index, group in enumerate(groups):
-        lookup[group] = index
-    return lookup[labels]
-
-
-def with_grouped_classes(data: PreparedData, groups: list[list[int]]) -> PreparedData:
-    """The same images and split with merged classes; a group is named by its members, e.g. '0/6'."""
-    names = tuple("/".join(data.class_names[member] for member in group) for group in groups)
-    if len(set(member for group in groups for member in group)) != data.num_classes:
-        raise ValueError(f"the groups must cover all {data.num_classes} classes of {data.name}, got {groups}")
-    return replace(
-        data, class_names=names, y_train=group_labels(data.y_train, groups),
-        y_val=group_labels(data.y_val, groups), y_test=group_labels(data.y_test, groups),
-    )
-
-
 def _check_pair(images: np.ndarray, labels: np.ndarray, num_classes: int, what: str) -> None:
     if images.shape[0] != labels.shape[0]:
         raise DataError(f"{what}: {images.shape[0]} images but {labels.shape[0]} labels")
     if labels.size and labels.max() >= num_classes:
         bad = int(np.sum(labels >= num_classes))
         raise DataError(f"{what}: {bad} label(s) outside 0..{num_classes - 1} (largest {labels.max()})")
-
-
-def _stratified_subset(labels: np.ndarray, size: int | None, seed: int) -> np.ndarray:
-    indices = np.arange(labels.shape[0])
-    if size is None or size >= labels.shape[0]:
-        return indices
-    subset, _ = train_test_split(indices, train_size=size, stratify=labels, random_state=seed)
-    return np.sort(subset)
 
 
 def prepare_dataset(spec: DatasetSpec, params: DatasetParams, raw_dir: Path, out_file: Path, log=print) -> dict:
@@ -107,8 +53,8 @@ def prepare_dataset(spec: DatasetSpec, params: DatasetParams, raw_dir: Path, out
     _check_pair(x_train, y_train, spec.num_classes, f"{spec.name} training files")
     _check_pair(x_test, y_test, spec.num_classes, f"{spec.name} test files")
 
-    keep_train = _stratified_subset(y_train, params.train_limit, params.split_seed)
-    keep_test = _stratified_subset(y_test, params.test_limit, params.split_seed)
+    keep_train = stratified_subset(y_train, params.train_limit, params.split_seed)
+    keep_test = stratified_subset(y_test, params.test_limit, params.split_seed)
     x_train, y_train, x_test, y_test = x_train[keep_train], y_train[keep_train], x_test[keep_test], y_test[keep_test]
     if params.validation_size >= len(y_train):
         raise ParamsError(
@@ -134,26 +80,9 @@ def prepare_dataset(spec: DatasetSpec, params: DatasetParams, raw_dir: Path, out
             stream, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,
             train_index=np.sort(train_index), validation_index=np.sort(validation_index),
         )
-    manifest_file = out_file.with_suffix(".json")
-    manifest_file.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json_atomically(out_file.with_suffix(".json"), manifest)
     os.replace(partial, out_file)  # last: the arrays exist only once everything succeeded
     return manifest
-
-
-def load_prepared(path: Path) -> PreparedData:
-    """Load the arrays written by the data stage (no pickles: `allow_pickle=False`)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist: run the data stage first (dvc repro)")
-    manifest = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-    with np.load(path, allow_pickle=False) as arrays:
-        x, y = arrays["x_train"], arrays["y_train"]
-        train_index, validation_index = arrays["train_index"], arrays["validation_index"]
-        return PreparedData(
-            name=manifest["dataset"], class_names=tuple(manifest["class_names"]),
-            x_train=x[train_index], y_train=y[train_index], x_val=x[validation_index], y_val=y[validation_index],
-            x_test=arrays["x_test"], y_test=arrays["y_test"], manifest=manifest,
-        )
 
 
 def main(argv: list[str] | None = None) -> int:

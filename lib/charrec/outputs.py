@@ -1,14 +1,31 @@
-"""Where a notebook's outputs live. One convention, used by the notebooks (which write metrics,
-curves and models) and by the runner (which writes reports and removes everything of a failed run)."""
+"""Where a notebook's outputs live. One convention, used by the notebooks (which write metrics and
+curves) and by the report stage (which writes the reports and removes everything of a failed run).
 
-from dataclasses import dataclass
+Run by the pipeline (`charrec.run_notebook` sets CHARREC_REPORT_STAGE), a notebook writes into the
+project; opened interactively, into `scratch/` (ignored by git and DVC), so that an interactive run
+never overwrites the pipeline's results.
+"""
+
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from .files import project_root
+
+REPORT_STAGE_ENV = "CHARREC_REPORT_STAGE"  # set while the pipeline's report stage runs a notebook
+SCRATCH = "scratch"  # interactive outputs and runs trained with other parameters
+
+
+def default_root() -> Path:
+    """The project root in the pipeline's report stage, else its `scratch/` folder."""
+    root = project_root()
+    return root if os.environ.get(REPORT_STAGE_ENV) else root / SCRATCH
 
 
 @dataclass(frozen=True)
 class NotebookOutputs:
     name: str  # the notebook's file stem, e.g. "02_dense_baseline"
-    root: Path = Path("..")  # the project root, seen from notebooks/ where the notebooks run
+    root: Path = field(default_factory=default_root)
 
     @property
     def metrics_file(self) -> Path:
@@ -20,9 +37,10 @@ class NotebookOutputs:
         """Per-epoch learning curves (CSV), declared as DVC plots."""
         return self.root / "metrics" / self.name
 
-    @property
-    def models_dir(self) -> Path:
-        return self.root / "models" / self.name
+    def curve_file(self, stem: str) -> Path:
+        """`metrics/NAME/<stem>.csv`, its folder created."""
+        self.curves_dir.mkdir(parents=True, exist_ok=True)
+        return self.curves_dir / f"{stem}.csv"
 
     @property
     def html(self) -> Path:
@@ -42,5 +60,6 @@ class NotebookOutputs:
         return self.root / "reports" / "failed" / f"{self.name}.ipynb"
 
     def all_results(self) -> list[Path]:
-        """Everything a successful run produces (removed when a run fails, so nothing stale looks complete)."""
-        return [self.metrics_file, self.curves_dir, self.models_dir, self.html, self.pdf, self.executed_notebook]
+        """Everything a successful report stage produces (removed when it fails, so nothing stale looks
+        complete). The trained runs belong to the training stage and stay."""
+        return [self.metrics_file, self.curves_dir, self.html, self.pdf, self.executed_notebook]

@@ -87,15 +87,6 @@ def model_summary(model) -> pd.DataFrame:
     return table
 
 
-def write_json_atomically(path: Path, content: dict) -> None:
-    """Write JSON under a temporary name and rename it: a reader never sees half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.part")
-    partial.write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(partial, path)
-
-
 def hardware_description() -> str:
     cpu = platform.processor() or platform.machine()
     try:

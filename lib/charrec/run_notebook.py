@@ -3,7 +3,8 @@
     python -m charrec.run_notebook 02_dense_baseline
 
 1. validates `params/<name>.yaml` (seconds, before any kernel starts);
-2. executes `notebooks/<name>.py` (jupytext) with papermill, inside `notebooks/`;
+2. executes `notebooks/<name>.py` (jupytext) with papermill, inside `notebooks/`: the notebook reads
+   the runs the training stage stored (`charrec.train`) and trains nothing;
 3. renders the executed notebook, code hidden, to `reports/<name>.html` and `.pdf` (xelatex, A4).
 
 A failed or interrupted run removes every result of the notebook (metrics, models, reports), so
@@ -26,7 +27,8 @@ from nbconvert import HTMLExporter, PDFExporter
 from traitlets.config import Config
 
 from . import backend  # noqa: F401  (the notebook kernel inherits its TensorFlow options)
-from .outputs import NotebookOutputs
+from .files import write_atomically
+from .outputs import REPORT_STAGE_ENV, NotebookOutputs
 from .params import SCHEMAS, ParamsError, load_params
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -56,13 +58,6 @@ def _with_report_metadata(notebook):
     return notebook
 
 
-def _write_atomically(path: Path, content: bytes | str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.part")
-    partial.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    os.replace(partial, path)
-
-
 def _without_startup_chatter(notebook):
     """The notebook with TensorFlow's start-up lines removed from its stderr outputs (the executed
     notebook keeps them, for debugging)."""
@@ -87,13 +82,13 @@ def render_reports(executed: Path, outputs: NotebookOutputs) -> None:
     config.TemplateExporter.exclude_input_prompt = True
     config.TemplateExporter.exclude_output_prompt = True
     html, _ = HTMLExporter(config=config).from_notebook_node(notebook)
-    _write_atomically(outputs.html, html)
+    write_atomically(outputs.html, html)
 
     config.TemplateExporter.extra_template_basedirs = [str(TEMPLATES)]
     config.PDFExporter.latex_count = 2  # xelatex twice: references and page layout settle
     pdf_exporter = PDFExporter(config=config, template_name="report_a4")
     pdf, _ = pdf_exporter.from_notebook_node(_with_report_metadata(notebook), resources={"metadata": {"name": outputs.name}})
-    _write_atomically(outputs.pdf, pdf)
+    write_atomically(outputs.pdf, pdf)
 
 
 def _remove(paths: list[Path]) -> None:
@@ -114,6 +109,7 @@ def run(name: str, root: Path = Path(".")) -> None:
         raise FileNotFoundError(f"{notebook_file} does not exist")
     outputs = NotebookOutputs(name, root=root)
     _remove(outputs.all_results() + [outputs.failed_notebook])
+    os.environ[REPORT_STAGE_ENV] = "1"  # the kernel inherits it: read the trained runs, write into the project
     outputs.failed_notebook.parent.mkdir(parents=True, exist_ok=True)
     try:
         # Papermill writes the notebook as it runs: while running (and after a failure) it is the
@@ -125,6 +121,8 @@ def run(name: str, root: Path = Path(".")) -> None:
         outputs.executed_notebook.parent.mkdir(parents=True, exist_ok=True)
         os.replace(outputs.failed_notebook, outputs.executed_notebook)
         render_reports(outputs.executed_notebook, outputs)
+        if not any(outputs.failed_notebook.parent.iterdir()):  # no other stage's failure kept there
+            outputs.failed_notebook.parent.rmdir()
     except BaseException:
         if outputs.executed_notebook.exists():  # rendering failed: keep the notebook for debugging
             os.replace(outputs.executed_notebook, outputs.failed_notebook)

@@ -9,37 +9,23 @@ from pathlib import Path
 
 import pandas as pd
 
-# Published reference points, each with its source (figures quoted, not measured here).
-PUBLISHED_ANCHORS = pd.DataFrame([
-    ("mnist", "dropout + max-norm MLP", 0.9895, "Srivastava et al. 2014, JMLR 15 (1.05-1.06 % error)"),
-    ("mnist", "keras-io simple convnet", 0.9922, "keras.io example 'Simple MNIST convnet'"),
-    ("mnist", "single CNN, BN + dropout + augmentation", 0.9964, "Deotte, Kaggle 'How to choose CNN architecture MNIST' (mean of many runs)"),
-    ("kmnist", "Keras simple CNN", 0.9463, "Clanuwat et al. 2018, KMNIST benchmarks"),
-    ("kmnist", "PreActResNet-18", 0.9782, "Clanuwat et al. 2018, KMNIST benchmarks"),
-    ("kmnist", "ResNet18 + VGG ensemble", 0.9890, "Clanuwat et al. 2018, KMNIST benchmarks"),
-], columns=["dataset", "model", "test accuracy", "source"])
+from .files import write_atomically
+from .metrics import NotebookMetrics
 
-
-def read_metrics(metrics_dir: Path) -> dict[str, dict]:
-    """Every notebook's metrics file, by notebook name (missing notebooks are simply absent)."""
-    return {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in sorted(Path(metrics_dir).glob("[0-9]*.json"))}
-
-
-def model_table(metrics: dict[str, dict]) -> pd.DataFrame:
-    """One row per model of every notebook that reports models."""
+def model_table(metrics: dict[str, NotebookMetrics]) -> pd.DataFrame:
+    """One row per tested model of every notebook (validation-only models, e.g. the unregularized network,
+    are left out)."""
     rows = []
     for notebook, content in metrics.items():
-        for key, model in content.get("models", {}).items():
-            if "test_accuracy_mean" not in model:  # a validation-only run (e.g. the unregularized network)
+        for key, model in content.models.items():
+            if model.test_accuracy_mean is None:
                 continue
-            accuracies = model.get("test_accuracy", [])
             rows.append({
-                "notebook": notebook, "dataset": content.get("dataset", ""), "model": key,
-                "architecture": model.get("architecture", key), "parameters": model.get("parameters"),
-                "epochs": model.get("epochs"), "seeds": len(accuracies) if isinstance(accuracies, list) else 1,
-                "train seconds": model.get("train_seconds_mean"), "images/s": model.get("images_per_second_mean"),
-                "test accuracy": model.get("test_accuracy_mean"), "sd": model.get("test_accuracy_sd"),
-                "source report": model.get("source_test_accuracy"),
+                "notebook": notebook, "dataset": content.dataset, "model": key, "architecture": model.architecture,
+                "parameters": model.parameters, "epochs": model.epochs, "seeds": len(model.seeds),
+                "train seconds": model.train_seconds_mean, "images/s": model.images_per_second_mean,
+                "test accuracy": model.test_accuracy_mean, "sd": model.test_accuracy_sd,
+                "source report": model.source_test_accuracy,
             })
     return pd.DataFrame(rows)
 
@@ -47,7 +33,7 @@ def model_table(metrics: dict[str, dict]) -> pd.DataFrame:
 def git_commit(root: Path) -> str:
     result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
     # Results are left out: a running stage has just removed its own git-tracked metrics.
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!metrics", ":!reports",
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!metrics", ":!reports", ":!runs",
                             ":!dvc.lock"], cwd=root, capture_output=True, text=True)
     return (result.stdout.strip() or "unknown") + (" (with uncommitted code or params)" if dirty.stdout.strip() else "")
 
@@ -75,9 +61,7 @@ def write_index(reports_dir: Path, notebooks: list[str], one_liners: dict[str, s
         "<h1>Handwritten character recognition: reports</h1><ul>" + "".join(items) + "</ul>"
         "<h2>Provenance of this run</h2><table>" + facts + "</table></body></html>\n"
     )
-    partial = reports_dir / ".index.html.part"
-    partial.write_text(page, encoding="utf-8")
-    partial.replace(reports_dir / "index.html")
+    write_atomically(reports_dir / "index.html", page)
 
 
 def provenance(root: Path, versions: str, hardware: str) -> dict[str, str]:
@@ -89,29 +73,33 @@ def provenance(root: Path, versions: str, hardware: str) -> dict[str, str]:
     return facts
 
 
-def conclusions(metrics: dict[str, dict]) -> list[str]:
+def _models(metrics: dict[str, NotebookMetrics], notebook: str) -> dict:
+    return metrics[notebook].models if notebook in metrics else {}
+
+
+def conclusions(metrics: dict[str, NotebookMetrics]) -> list[str]:
     """One short paragraph per question the sources asked, from the numbers in the metrics files."""
     paragraphs = []
-    dense = metrics.get("02_dense_baseline", {}).get("models", {}).get("dense_baseline")
+    dense = _models(metrics, "02_dense_baseline").get("dense_baseline")
     if dense:
-        mean, sd = dense["test_accuracy_mean"], dense["test_accuracy_sd"]
-        verdict = "within" if abs(mean - dense["source_test_accuracy"]) <= 2 * max(sd, 1e-4) else "outside"
+        mean, sd = dense.test_accuracy_mean, dense.test_accuracy_sd
+        verdict = "within" if abs(mean - dense.source_test_accuracy) <= 2 * max(sd, 1e-4) else "outside"
         paragraphs.append(
-            f"**Does the dense baseline reproduce?** {100 * mean:.2f} ± {100 * sd:.2f} % over {len(dense['seeds'])} "
-            f"seeds against the source's single run of {100 * dense['source_test_accuracy']:.2f} %: {verdict} two "
+            f"**Does the dense baseline reproduce?** {100 * mean:.2f} ± {100 * sd:.2f} % over {len(dense.seeds)} "
+            f"seeds against the source's single run of {100 * dense.source_test_accuracy:.2f} %: {verdict} two "
             "standard deviations of the seed-to-seed spread.")
-    regularization = metrics.get("03_regularization", {}).get("models", {})
+    regularization = _models(metrics, "03_regularization")
     if {"dense_unregularized", "dense_regularized"} <= set(regularization):
         plain, tuned = regularization["dense_unregularized"], regularization["dense_regularized"]
-        settings = ", ".join(f"{name} {value:g}" for name, value in tuned.get("regularizers", {}).items() if value)
+        settings = ", ".join(f"{name} {value:g}" for name, value in tuned.regularizers.items() if value)
         paragraphs.append(
             f"**Does regularization close the gap?** Unregularized, the 1024-512 network fits its training images to "
-            f"{100 * plain['train_accuracy']:.2f} % but validates at {100 * plain['validation_accuracy']:.2f} %. "
-            f"With {settings or 'the chosen regularizers'} it reaches {100 * tuned['test_accuracy_mean']:.2f} ± "
-            f"{100 * tuned['test_accuracy_sd']:.2f} % on the test set (source: {100 * tuned['source_test_accuracy']:.2f} %), "
-            f"{100 * (tuned['test_accuracy_mean'] - plain['validation_accuracy']):+.2f} points over the unregularized "
+            f"{100 * plain.train_accuracy:.2f} % but validates at {100 * plain.validation_accuracy:.2f} %. "
+            f"With {settings or 'the chosen regularizers'} it reaches {100 * tuned.test_accuracy_mean:.2f} ± "
+            f"{100 * tuned.test_accuracy_sd:.2f} % on the test set (source: {100 * tuned.source_test_accuracy:.2f} %), "
+            f"{100 * (tuned.test_accuracy_mean - plain.validation_accuracy):+.2f} points over the unregularized "
             "network's validation accuracy.")
-    comparisons = metrics.get("05_bn_ablation", {}).get("bn_comparisons", {})
+    comparisons = getattr(metrics["05_bn_ablation"], "bn_comparisons", {}) if "05_bn_ablation" in metrics else {}
     for classes, result in comparisons.items():
         low, high = result["difference_ci_low"], result["difference_ci_high"]
         if low != low:  # NaN: a single seed
@@ -124,14 +112,14 @@ def conclusions(metrics: dict[str, dict]) -> list[str]:
             f"points on average over seeds, against the source's {100 * result['source_difference']:+.2f}: {verdict}.")
     hiragana = metrics.get("06_hiragana")
     if hiragana:
-        reference = hiragana.get("comparison", {}).get("test_accuracy", {})
-        ratios = [(1 - hiragana["models"][key]["test_accuracy_mean"]) / max(1 - value, 1e-4)
-                  for key, value in reference.items() if key in hiragana["models"]]
-        best = max(model["test_accuracy_mean"] for model in hiragana["models"].values())
+        reference = hiragana.comparison["test_accuracy"]
+        ratios = [(1 - hiragana.models[key].test_accuracy_mean) / max(1 - value, 1e-4)
+                  for key, value in reference.items() if key in hiragana.models]
+        best = max(model.test_accuracy_mean for model in hiragana.models.values())
         paragraphs.append(
-            f"**How much harder is KMNIST?** The best model reaches {100 * best:.2f} % on {hiragana['dataset']}"
+            f"**How much harder is KMNIST?** The best model reaches {100 * best:.2f} % on {hiragana.dataset}"
             + (f"; the same architectures make {min(ratios):.1f}× to {max(ratios):.1f}× more test errors there than "
-               f"on {hiragana['comparison']['dataset']}." if ratios else "."))
+               f"on {hiragana.comparison['dataset']}." if ratios else "."))
     else:
         paragraphs.append("**How much harder is KMNIST?** Not answered in this run: the Hiragana notebook did not run "
                           "(KMNIST was not available; see README, Data).")

@@ -1,4 +1,4 @@
-"""Training mechanics: determinism, fast input pipelines, timed fits."""
+"""Training mechanics: determinism, the input pipeline, the optimizer and its schedule, timed fits."""
 
 import time
 from dataclasses import dataclass
@@ -13,6 +13,7 @@ import tensorflow as tf
 
 def make_deterministic(seed: int) -> None:
     """Seed Python, NumPy and TensorFlow and ask for deterministic ops: same seed, same metrics (same CPU)."""
+    keras.backend.clear_session()  # a fresh global state, whatever ran before in this process
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
 
@@ -64,14 +65,24 @@ def train(
     return TrainingRun(model, history, seconds, len(x_train) * len(history) / seconds)
 
 
-def learning_rate_schedule(learning_rate: float, schedule: str, total_steps: int):
-    """A constant rate, or cosine decay from `learning_rate` to zero over the whole run (anneals the
-    noise of the last epochs away, which lets a short run of a dropout network settle)."""
+def learning_rate_schedule(learning_rate: float, schedule: str, steps_per_epoch: int, epochs: int,
+                           warmup_epochs: int = 0):
+    """Adam's learning rate: `learning_rate` held constant, or ("cosine") a cosine decay from it to zero at
+    the last step, after an optional linear warm-up from a tenth of it over `warmup_epochs` epochs
+    (Loshchilov & Hutter 2017, SGDR, without restarts; Goyal et al. 2017 for the warm-up).
+
+    A high rate early makes fast progress; a rate near zero at the end lets the weights settle, which
+    smooths the last epochs' validation accuracy. Raises ValueError for another schedule name.
+    """
     if schedule == "constant":
         return learning_rate
-    if schedule == "cosine":  # the CNN's schedule without warm-up, over the whole run as one "epoch"
-        return warmup_cosine(learning_rate, steps_per_epoch=max(total_steps, 1), epochs=1, warmup_epochs=0)
-    raise ValueError(f"unknown learning-rate schedule '{schedule}' (constant or cosine)")
+    if schedule != "cosine":
+        raise ValueError(f"unknown learning-rate schedule '{schedule}' (constant or cosine)")
+    warmup_steps = min(warmup_epochs, epochs - 1) * steps_per_epoch
+    return keras.optimizers.schedules.CosineDecay(
+        learning_rate / 10 if warmup_steps else learning_rate, max(epochs * steps_per_epoch - warmup_steps, 1),
+        warmup_target=learning_rate if warmup_steps else None, warmup_steps=warmup_steps,
+    )
 
 
 def compile_classifier(
@@ -113,21 +124,3 @@ def use_available_accelerators(mixed_precision: bool = True) -> str:
     if len(gpus) > 1:
         tf.distribute.experimental_set_strategy(tf.distribute.MirroredStrategy())
     return f"{len(gpus)} GPU(s){', mixed float16' if mixed_precision else ''}"
-
-
-def warmup_cosine(peak_learning_rate: float, steps_per_epoch: int, epochs: int,
-                  warmup_epochs: int) -> keras.optimizers.schedules.LearningRateSchedule:
-    """Linear warm-up from a tenth of the peak rate, then cosine decay to zero at the last epoch.
-
-    A high rate early makes fast progress; a rate near zero at the end lets the weights settle,
-    which smooths the last epochs' validation accuracy."""
-    warmup_steps = min(warmup_epochs, epochs - 1) * steps_per_epoch
-    return keras.optimizers.schedules.CosineDecay(
-        peak_learning_rate / 10 if warmup_steps else peak_learning_rate, epochs * steps_per_epoch - warmup_steps,
-        warmup_target=peak_learning_rate if warmup_steps else None, warmup_steps=warmup_steps,
-    )
-
-
-def early_stopping(patience: int) -> keras.callbacks.EarlyStopping:
-    """Stop when validation accuracy has not improved for `patience` epochs; keep the best epoch's weights."""
-    return keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=patience, restore_best_weights=True)

@@ -1,0 +1,161 @@
+"""Which training runs each notebook needs, derived from its params alone.
+
+`plan(name, params)` lists a notebook's runs (`charrec.runs.RunSpec`) in a fixed order. The training
+stage (`python -m charrec.train NAME`) carries them out, and the notebook reads their results; both
+call this one function, so a notebook opened with edited parameters asks for exactly the runs that
+those parameters describe. Labels (`RunSpec.labels`) are how a notebook selects runs: phase,
+model, seed, regularizer and value.
+"""
+
+from .params import ParamsError
+from .runs import RunSpec
+
+FINAL = "final"  # runs trained on all training images (training + validation) and tested once
+VALIDATION = "validation"  # runs trained on the training part and scored on validation every epoch
+
+
+def dense_baseline(params) -> list[RunSpec]:
+    """02: one validation run and one final run per seed, the source's protocol (Adam, batch 500, 10 epochs)."""
+    common = dict(model="dense_network", options={"hidden_units": list(params.hidden_units),
+                                                  "activation": params.activation, "name": "dense_baseline"},
+                  epochs=params.epochs, batch_size=params.batch_size, learning_rate=params.learning_rate)
+    validation = [RunSpec(key=f"validation-seed{seed}", seed=seed, validate_every_epoch=True,
+                          labels={"phase": VALIDATION, "seed": seed}, **common) for seed in params.seeds]
+    final = [RunSpec(key=f"final-seed{seed}", seed=seed, test=True,
+                     train_on="train_full" if params.retrain_on_all_training_images else "train",
+                     labels={"phase": FINAL, "seed": seed}, **common) for seed in params.seeds]
+    return validation + final
+
+
+def regularization(params) -> list[RunSpec]:
+    """03: the unregularized network, one run per sweep value (one regularizer at a time, on a training
+    subset), the final recipe validated on 50,000 images, and the final recipe on 60,000 per seed."""
+    network = {"hidden_units": list(params.hidden_units), "name": "dense_regularized"}
+    sweep = params.sweep
+    on_subset = dict(model="dense_network", epochs=sweep.epochs, batch_size=sweep.batch_size,
+                     learning_rate=sweep.learning_rate, seed=sweep.seed, train_size=sweep.train_size, score=True)
+    final = params.final
+    recipe = {"l1": final.l1, "l2": final.l2, "dropout": final.dropout, "max_norm": final.max_norm,
+              "shift_fraction": final.shift_fraction}
+    with_recipe = dict(model="dense_network", options={**network, **recipe}, epochs=final.epochs,
+                       batch_size=final.batch_size, learning_rate=final.learning_rate, schedule=final.schedule)
+    runs = [
+        RunSpec(key="baseline", model="dense_network", options=network, epochs=params.epochs,
+                batch_size=params.batch_size, learning_rate=params.learning_rate, seed=params.seeds[0],
+                validate_every_epoch=True, score=True, labels={"kind": "baseline", "value": None}),
+        RunSpec(key="reference", options=network, labels={"kind": "reference", "value": None}, **on_subset),
+    ]
+    for kind, values in params.sweeps.model_dump().items():
+        seen = {}
+        for value in values:
+            key = f"{kind}-{value:g}"
+            if key in seen:
+                raise ParamsError(f"params/03_regularization.yaml: 'sweeps.{kind}' lists the value {value:g} twice "
+                                  f"(as {seen[key]!r} and {value!r}); remove one")
+            seen[key] = value
+            if kind == "early_stopping":
+                runs.append(RunSpec(
+                    key=key, options=network, labels={"kind": kind, "value": value}, validate_every_epoch=True,
+                    early_stopping={"monitor": "val_loss", "patience": int(value), "min_delta": sweep.early_stopping_min_delta},
+                    **{**on_subset, "epochs": sweep.early_stopping_max_epochs}))
+            else:
+                runs.append(RunSpec(key=key, options={**network, kind: value}, labels={"kind": kind, "value": value},
+                                    **on_subset))
+    runs.append(RunSpec(key="combination", seed=params.seeds[0], validate_every_epoch=True, score=True,
+                        labels={"kind": "combination", "value": None}, **with_recipe))
+    runs += [RunSpec(key=f"final-seed{seed}", seed=seed, train_on="train_full", test=True,
+                     labels={"kind": FINAL, "value": seed, "seed": seed}, **with_recipe) for seed in params.seeds]
+    return runs
+
+
+SIMPLE_CNN, IMPROVED_CNN = "simple CNN", "improved CNN"
+
+
+def improved_cnn_options(cnn) -> dict:
+    """The improved CNN's builder arguments from a `CnnSettings` params section."""
+    return {"filters": list(cnn.filters), "dense_units": cnn.dense_units, "dropout": cnn.dropout,
+            "rotation_degrees": cnn.rotation_degrees, "shift_fraction": cnn.shift_fraction,
+            "zoom_fraction": cnn.zoom_fraction}
+
+
+def cnn(params) -> list[RunSpec]:
+    """04: with the first seed, each CNN on the training part, validated every epoch (the improved CNN's
+    full schedule, early stopping watching its second half); then every seed on all training images."""
+    simple = dict(model="simple_cnn", options={}, batch_size=params.simple_batch_size,
+                  learning_rate=params.simple_learning_rate, steps_per_execution=params.simple_steps_per_execution)
+    improved = dict(model="improved_cnn", options=improved_cnn_options(params.improved),
+                    batch_size=params.improved.batch_size, learning_rate=params.improved.peak_learning_rate,
+                    schedule="cosine", warmup_epochs=params.improved.warmup_epochs)
+    choice_seed = params.seeds[0]
+    runs = [
+        RunSpec(key="validation-simple", seed=choice_seed, epochs=params.simple_epochs, validate_every_epoch=True,
+                labels={"phase": VALIDATION, "model": SIMPLE_CNN, "seed": choice_seed}, **simple),
+        RunSpec(key="validation-improved", seed=choice_seed, epochs=params.validation_epochs,
+                validate_every_epoch=True,
+                early_stopping={"monitor": "val_accuracy", "patience": params.early_stopping_patience,
+                                "start_from_epoch": params.validation_epochs // 2},
+                labels={"phase": VALIDATION, "model": IMPROVED_CNN, "seed": choice_seed}, **improved),
+    ]
+    for seed in params.seeds:
+        runs.append(RunSpec(key=f"final-simple-seed{seed}", seed=seed, epochs=params.simple_epochs, train_on="train_full",
+                            test=True, labels={"phase": FINAL, "model": SIMPLE_CNN, "seed": seed}, **simple))
+        runs.append(RunSpec(key=f"final-improved-seed{seed}", seed=seed, epochs=params.improved.epochs,
+                            train_on="train_full", test=True,
+                            labels={"phase": FINAL, "model": IMPROVED_CNN, "seed": seed}, **improved))
+    return runs
+
+
+def bn_ablation(params) -> list[RunSpec]:
+    """05: the 4,470-parameter CNN with and without batch normalization, 10 and 4 classes, one run per
+    seed each; the two arms of a seed see the same images in the same order."""
+    runs = []
+    for classes, groups in (("10 classes", None), ("4 classes", [list(group) for group in params.class_groups])):
+        for batch_norm in (False, True):
+            model_key = f"cnn_{classes.split()[0]}_classes" + ("_bn" if batch_norm else "")
+            runs += [RunSpec(key=f"{model_key}-seed{seed}", model="tiny_cnn",
+                             options={"batch_norm": batch_norm, "name": model_key}, seed=seed, epochs=params.epochs,
+                             batch_size=params.batch_size, learning_rate=params.learning_rate, class_groups=groups,
+                             validate_every_epoch=True, test=True, steps_per_execution=params.steps_per_execution,
+                             labels={"classes": classes, "batch_norm": batch_norm, "model_key": model_key, "seed": seed})
+                     for seed in params.seeds]
+    return runs
+
+
+def hiragana(params) -> list[RunSpec]:
+    """06: the source's dense networks (early stopping) and the CNN report's improved CNN, on the
+    dataset and on the comparison dataset, with the same settings."""
+    runs = []
+    for dataset in dict.fromkeys((params.dataset, params.comparison_dataset)):
+        for rate in params.dense_dropout_rates:
+            name = f"dense_dropout_{rate:g}".replace(".", "_")
+            runs.append(RunSpec(
+                key=f"{dataset}-{name}", model="dense_network", dataset=dataset, seed=params.seed,
+                options={"hidden_units": list(params.dense_hidden_units), "dropout": rate, "name": name},
+                epochs=params.dense_max_epochs, batch_size=params.dense_batch_size,
+                learning_rate=params.dense_learning_rate, validate_every_epoch=True, test=True,
+                early_stopping={"monitor": "val_accuracy", "patience": params.early_stopping_patience},
+                labels={"dataset": dataset, "model": f"dense, dropout {rate:g}", "name": name}))
+        runs.append(RunSpec(
+            key=f"{dataset}-cnn", model="improved_cnn", dataset=dataset, seed=params.seed,
+            options={**improved_cnn_options(params.cnn), "name": "cnn"}, epochs=params.cnn.epochs,
+            batch_size=params.cnn.batch_size, learning_rate=params.cnn.peak_learning_rate, schedule="cosine",
+            warmup_epochs=params.cnn.warmup_epochs, validate_every_epoch=True, test=True,
+            labels={"dataset": dataset, "model": "CNN", "name": "cnn"}))
+    return runs
+
+
+PLANS = {"02_dense_baseline": dense_baseline, "03_regularization": regularization, "04_cnn": cnn,
+         "05_bn_ablation": bn_ablation, "06_hiragana": hiragana}
+
+
+def plan(name: str, params) -> list[RunSpec]:
+    """The runs of notebook `name` for `params` (its validated params). Raises ParamsError for a notebook
+    that trains nothing and for two runs that would share a name."""
+    if name not in PLANS:
+        raise ParamsError(f"notebook '{name}' trains no models; notebooks that do: {', '.join(PLANS)}")
+    runs = PLANS[name](params)
+    keys = [run.key for run in runs]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise ParamsError(f"params/{name}.yaml describes the same run twice: {', '.join(duplicates)}")
+    return runs

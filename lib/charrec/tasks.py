@@ -1,0 +1,283 @@
+"""Training runs as tasks: a store that caches each run's results, and an executor that trains the
+missing ones in parallel.
+
+A notebook's runs live in three places (`RunStore`): `runs/NAME/KEY.json` (the spec, the code
+fingerprint, the history and the scores; small, committed to git) and `models/NAME/KEY.keras` with
+`models/NAME/KEY.test.npy` (the model and its test-set probabilities; cached by DVC). A stored run
+counts only while its spec and code fingerprint equal the planned ones, so a params or code change
+retrains exactly the runs it affects.
+
+The executor is joblib: by default a process pool (loky) with one worker per CPU core and TensorFlow
+limited to `cores // workers` threads in each, so workers do not oversubscribe the cores. A run's
+numbers do not depend on how many runs go at once: each run seeds itself and uses a fixed number of
+threads. Settings, from the environment:
+
+    CHARREC_JOBS=N               parallel runs (default: the number of CPU cores; 1 with a GPU)
+    CHARREC_EXECUTOR=dask        send the runs to a Dask cluster through joblib's Dask backend
+    CHARREC_DASK_SCHEDULER=ADDR  the cluster's scheduler (default: a local cluster of N worker processes)
+"""
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .files import project_root, write_atomically, write_json_atomically
+from .outputs import REPORT_STAGE_ENV, SCRATCH
+from .runs import RunSpec, code_fingerprint
+
+# Relative cost per image and epoch, to start the longest runs first (measured images/s on 2 cores).
+COST_PER_IMAGE = {"dense_network": 1, "tiny_cnn": 6, "simple_cnn": 10, "improved_cnn": 35}
+
+
+@dataclass(frozen=True)
+class RunStore:
+    """Where one notebook's runs are stored under a project root (or a scratch folder)."""
+
+    root: Path
+    notebook: str
+
+    @property
+    def results_dir(self) -> Path:
+        return Path(self.root) / "runs" / self.notebook
+
+    @property
+    def models_dir(self) -> Path:
+        return Path(self.root) / "models" / self.notebook
+
+    def result_file(self, key: str) -> Path:
+        return self.results_dir / f"{key}.json"
+
+    def model_file(self, key: str) -> Path:
+        return self.models_dir / f"{key}.keras"
+
+    def probabilities_file(self, key: str) -> Path:
+        return self.models_dir / f"{key}.test.npy"
+
+    def load(self, spec: RunSpec, fingerprint: str) -> dict | None:
+        """The stored result of `spec`, or None when there is none or it was made by other settings or code."""
+        path = self.result_file(spec.key)
+        if not path.is_file():
+            return None
+        result = json.loads(path.read_text(encoding="utf-8"))
+        if result.get("spec") != spec.as_json() or result.get("fingerprint") != fingerprint:
+            return None
+        if spec.test and not (self.model_file(spec.key).is_file() and self.probabilities_file(spec.key).is_file()):
+            return None
+        return result
+
+    def save(self, result: dict, probabilities: np.ndarray | None) -> None:
+        """Probabilities first, the result file last: a result file means the run is complete."""
+        if probabilities is not None:
+            buffer = io.BytesIO()
+            np.save(buffer, probabilities, allow_pickle=False)
+            write_atomically(self.probabilities_file(result["spec"]["key"]), buffer.getvalue())
+        write_json_atomically(self.result_file(result["spec"]["key"]), result)
+
+    def prune(self, keep: set[str]) -> list[str]:
+        """Remove the stored runs whose key is not in `keep` (runs the params no longer ask for)."""
+        removed = []
+        for folder in (self.results_dir, self.models_dir):
+            for path in sorted(folder.glob("*")) if folder.is_dir() else []:
+                key = next((path.name.removesuffix(end) for end in (".json", ".test.npy", ".keras")
+                            if path.name.endswith(end)), path.name)
+                if not path.name.startswith(".") and key not in keep:
+                    shutil.rmtree(path) if path.is_dir() else path.unlink()
+                    removed.append(path.name)
+        return removed
+
+
+def jobs_setting() -> int:
+    """Parallel runs: CHARREC_JOBS, else one per CPU core, or 1 where a GPU is visible."""
+    if os.environ.get("CHARREC_JOBS"):
+        return max(1, int(os.environ["CHARREC_JOBS"]))
+    if shutil.which("nvidia-smi") and os.system("nvidia-smi -L >/dev/null 2>&1") == 0:
+        return 1
+    return os.cpu_count() or 1
+
+
+def limit_threads(threads: int) -> None:
+    """Limit TensorFlow in this process to `threads` threads per operation (a no-op once TensorFlow
+    has started executing, e.g. in a notebook kernel that already trained)."""
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        pass
+
+
+def train_one(spec_json: dict, root: str, store_root: str, notebook: str, fingerprint: str, threads: int,
+              position: str, stream=None) -> dict:
+    """The task: train one run, store it, return its result (without the probabilities). Runs in a worker;
+    progress lines go to `stream` (default: standard output)."""
+    from .runs import execute
+    from .training import use_available_accelerators
+
+    limit_threads(threads)
+    use_available_accelerators()
+    spec = RunSpec(**spec_json)
+    store = RunStore(Path(store_root), notebook)
+
+    def log(line: str) -> None:
+        print(line, file=stream or sys.stdout, flush=True)
+
+    result = execute(spec, Path(root) / "data" / "prepared", store.model_file(spec.key), prefix=f"{notebook} {position} {spec.key}",
+                     print_line=log)
+    probabilities = result.pop("test_probabilities", None)
+    result["fingerprint"] = fingerprint
+    store.save(result, probabilities)
+    log(f"{notebook} {position} {spec.key}: done in {result['train_seconds']:.0f} s")
+    return result
+
+
+def train_one_in_subprocess(*task) -> dict:
+    """The task in a fresh Python process (`python -m charrec.tasks`, the task as JSON on standard input).
+
+    For Dask workers: they run threads of their own that draw from Python's global random generator,
+    from which Keras also draws the seeds of the initial weights, so a run inside a Dask worker was not
+    reproducible (measured: 1 launch in 3 gave other weights). A process of its own restores that."""
+    completed = subprocess.run([sys.executable, "-m", "charrec.tasks"], input=json.dumps(task), text=True,
+                               stdout=subprocess.PIPE, check=True)
+    return json.loads(completed.stdout)
+
+
+def _map(tasks: list[tuple], jobs: int) -> list[dict]:
+    """Run `train_one` over the argument tuples: in this process where the setting is one job, else
+    through joblib (also for a single task, so that it gets the same thread limit as in a pool)."""
+    if jobs_setting() == 1 and os.environ.get("CHARREC_EXECUTOR", "loky") == "loky":
+        return [train_one(*task) for task in tasks]
+    from joblib import Parallel, delayed, parallel_config
+
+    if os.environ.get("CHARREC_EXECUTOR", "loky") == "dask":
+        calls = (delayed(train_one_in_subprocess)(*task) for task in tasks)
+        from distributed import Client, LocalCluster
+
+        address = os.environ.get("CHARREC_DASK_SCHEDULER")
+        cluster = None if address else LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                                    dashboard_address=None)
+        with Client(address or cluster) as client, parallel_config(backend="dask"):
+            try:
+                return Parallel(n_jobs=jobs)(calls)
+            finally:
+                client.close()
+                if cluster is not None:
+                    cluster.close()
+    with parallel_config(backend="loky", n_jobs=jobs):
+        return Parallel()(delayed(train_one)(*task) for task in tasks)
+
+
+def ensure_runs(notebook: str, specs: list[RunSpec], root: Path, store: RunStore | None = None,
+                jobs: int | None = None, log=print) -> dict[str, dict]:
+    """The results of `specs` by key: the stored ones, and the missing ones trained now into `store`
+    (default: the project's own). Returns results without probabilities (see `RunResults`)."""
+    root = Path(root)
+    store = store or RunStore(root, notebook)
+    fingerprints = {dataset: code_fingerprint(root, dataset) for dataset in {spec.dataset for spec in specs}}
+    found = {spec.key: store.load(spec, fingerprints[spec.dataset]) for spec in specs}
+    missing = [spec for spec in specs if found[spec.key] is None]
+    if not missing:
+        return found
+    # Threads per run follow the setting, not the number of runs at hand: TensorFlow's results change in
+    # the last digits with its thread count, and a run's result must not depend on what else is running.
+    threads = max(1, (os.cpu_count() or 1) // jobs_setting())
+    jobs = min(jobs or jobs_setting(), len(missing))
+    missing.sort(key=lambda spec: -COST_PER_IMAGE.get(spec.model, 1) * spec.epochs * (spec.train_size or 60_000))
+    log(f"{notebook}: {len(specs) - len(missing)} of {len(specs)} runs stored; training {len(missing)} "
+        f"with {jobs} worker(s) of {threads} thread(s) each")
+    start = time.perf_counter()
+    tasks = [(spec.as_json(), str(root), str(store.root), notebook, fingerprints[spec.dataset], threads,
+              f"[{index}/{len(missing)}]") for index, spec in enumerate(missing, start=1)]
+    for spec, result in zip(missing, _map(tasks, jobs)):
+        found[spec.key] = result
+    log(f"{notebook}: {len(missing)} run(s) trained in {time.perf_counter() - start:.0f} s")
+    return found
+
+
+class RunResults:
+    """A notebook's run results, in plan order, with tables for the report.
+
+    `table()` has one row per run: its labels, then epochs_run, train_images, train_seconds (s),
+    images_per_second and whichever scores the run has (fractions): best_epoch, train_accuracy,
+    validation_accuracy, gap, test_accuracy. `curves()` has one row per run and epoch.
+    """
+
+    def __init__(self, specs: list[RunSpec], results: dict[str, dict], stores: list[RunStore]):
+        self.specs, self.results, self.stores = specs, results, stores
+
+    def select(self, **labels) -> list[RunSpec]:
+        return [spec for spec in self.specs if all(spec.labels.get(k) == v for k, v in labels.items())]
+
+    def table(self, **labels) -> pd.DataFrame:
+        scalars = ("epochs_run", "train_images", "train_seconds", "images_per_second", "best_epoch", "stopped_early",
+                   "train_accuracy", "validation_accuracy", "validation_loss", "gap", "test_accuracy")
+        rows = [{**spec.labels, **{k: self.results[spec.key][k] for k in scalars if k in self.results[spec.key]}}
+                for spec in self.select(**labels)]
+        return pd.DataFrame(rows)
+
+    def records(self, **labels) -> list[dict]:
+        """One flat dict per run: its labels, its spec's training settings, its results (history included)."""
+        settings = ("seed", "epochs", "batch_size", "learning_rate", "train_size")
+        return [{**spec.labels, **{k: getattr(spec, k) for k in settings}, **self.results[spec.key]}
+                for spec in self.select(**labels)]
+
+    def curves(self, **labels) -> pd.DataFrame:
+        frames = [pd.DataFrame(self.results[spec.key]["history"]).assign(**spec.labels) for spec in self.select(**labels)]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def result(self, key: str) -> dict:
+        return self.results[key]
+
+    def _stored(self, key: str, kind: str) -> Path:
+        for store in self.stores:
+            path = store.model_file(key) if kind == "model" else store.probabilities_file(key)
+            if path.is_file():
+                return path
+        raise FileNotFoundError(f"no {kind} file for run '{key}' in {', '.join(str(s.models_dir) for s in self.stores)}")
+
+    def probabilities(self, key: str) -> np.ndarray:
+        """The run's probabilities on the test images (float32, test images × classes)."""
+        return np.load(self._stored(key, "probabilities"), allow_pickle=False)
+
+    def model_file(self, key: str) -> Path:
+        return self._stored(key, "model")
+
+
+def results_for(notebook: str, params, root: Path | None = None) -> RunResults:
+    """The results of every run `params` ask of `notebook`, for the notebook to report on.
+
+    Run by the pipeline's report stage, every run must be in the project's store (the training stage
+    put it there), else FileNotFoundError names the missing runs. Opened interactively with other
+    parameters, the missing runs are trained now, through the same executor, into `scratch/` (ignored
+    by git and DVC): the pipeline's results are never overwritten.
+    """
+    from .plans import plan
+
+    root = Path(root) if root else project_root()
+    specs = plan(notebook, params)
+    pipeline, scratch = RunStore(root, notebook), RunStore(root / SCRATCH, notebook)
+    fingerprints = {dataset: code_fingerprint(root, dataset) for dataset in {spec.dataset for spec in specs}}
+    found = {spec.key: pipeline.load(spec, fingerprints[spec.dataset]) for spec in specs}
+    missing = [spec for spec in specs if found[spec.key] is None]
+    if missing and os.environ.get(REPORT_STAGE_ENV):
+        raise FileNotFoundError(f"{notebook}: no stored results for {len(missing)} run(s) "
+                                f"({', '.join(spec.key for spec in missing[:5])}{', ...' if len(missing) > 5 else ''}): "
+                                f"run the training stage first (dvc repro train@{notebook})")
+    if missing:
+        print(f"{len(missing)} of {len(specs)} runs are not in the pipeline's results (other parameters or code): "
+              f"training them into {scratch.results_dir.relative_to(root)} ...", file=sys.stderr)
+        found.update(ensure_runs(notebook, missing, root, store=scratch, log=lambda line: print(line, file=sys.stderr)))
+    return RunResults(specs, found, [pipeline, scratch])
+
+
+if __name__ == "__main__":  # one task from standard input (see train_one_in_subprocess): progress to stderr
+    print(json.dumps(train_one(*json.loads(sys.stdin.read()), stream=sys.stderr)))

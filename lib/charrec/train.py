@@ -1,0 +1,41 @@
+"""The training stage of one notebook: train every run its params ask for that is not stored yet.
+
+    python -m charrec.train 04_cnn
+
+Validates `params/NAME.yaml`, lists the runs (`charrec.plans`), trains the missing ones in parallel
+(`charrec.tasks`; progress per epoch on the terminal), and removes stored runs the params no longer
+ask for, so that `runs/NAME/` holds exactly the current runs. Nothing to train takes about a second.
+Exit status 2 for invalid params, 1 for a failed run (the runs finished before it stay stored).
+"""
+
+import argparse
+import sys
+import time
+
+from .files import project_root
+from .params import ParamsError, load_params
+from .plans import PLANS, plan
+from .tasks import RunStore, ensure_runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("name", choices=sorted(PLANS), help="the notebook whose runs to train")
+    args = parser.parse_args(argv)
+    root = project_root()
+    start = time.perf_counter()
+    try:
+        specs = plan(args.name, load_params(root / "params" / f"{args.name}.yaml"))
+    except ParamsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    ensure_runs(args.name, specs, root, log=lambda line: print(line, flush=True))
+    removed = RunStore(root, args.name).prune({spec.key for spec in specs})
+    if removed:
+        print(f"{args.name}: removed {len(removed)} stored file(s) of runs the params no longer ask for")
+    print(f"{args.name}: {len(specs)} runs ready in runs/{args.name}/ ({time.perf_counter() - start:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

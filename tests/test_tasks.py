@@ -1,0 +1,93 @@
+"""Training runs as cached tasks: real TensorFlow runs on tiny data through the real executors
+(joblib's process pool and a local Dask cluster)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from charrec.outputs import REPORT_STAGE_ENV
+from charrec.params import DenseBaselineParams
+from charrec.prepared import PreparedData
+from charrec.runs import RunSpec
+from charrec.tasks import RunStore, ensure_runs, results_for
+from conftest import write_prepared
+
+QUIET = dict(log=lambda line: None)
+
+
+def tiny_project(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, size=(700, 28, 28), dtype=np.uint8)
+    y = (x[:, 14, :14].mean(axis=1) > 127).astype(np.uint8)  # a learnable rule
+    data = PreparedData("tiny", ("a", "b"), x[:400], y[:400], x[400:500], y[400:500], x[500:], y[500:], {})
+    (tmp_path / "data" / "prepared").mkdir(parents=True)
+    write_prepared(tmp_path / "data" / "prepared", data)
+    (tmp_path / "dvc.yaml").write_text("stages: {}\n")
+    return tmp_path
+
+
+def spec(key: str, seed: int = 0, **changes) -> RunSpec:
+    fields = dict(key=key, model="dense_network", options={"hidden_units": [16]}, seed=seed, epochs=2, batch_size=50,
+                  learning_rate=0.003, dataset="tiny", validate_every_epoch=True, test=True)
+    return RunSpec(**{**fields, **changes})
+
+
+def without_timings(result: dict) -> dict:
+    return {key: value for key, value in result.items() if "second" not in key and key != "history"} | {
+        "history": [{k: v for k, v in epoch.items() if k != "seconds"} for epoch in result["history"]]}
+
+
+def test_runs_are_trained_once_then_read_and_stale_ones_retrained(tmp_path, monkeypatch):
+    root = tiny_project(tmp_path)
+    monkeypatch.setenv("CHARREC_JOBS", "2")
+    specs = [spec("a", 0), spec("b", 1)]
+    first = ensure_runs("nb", specs, root, **QUIET)
+    store = RunStore(root, "nb")
+    assert store.result_file("a").is_file() and store.model_file("b").is_file() and store.probabilities_file("b").is_file()
+    assert first["a"]["test_accuracy"] > 0.5 and np.load(store.probabilities_file("a")).shape == (200, 2)
+    mtime = store.result_file("a").stat().st_mtime_ns
+    again = ensure_runs("nb", specs, root, **QUIET)  # nothing to train: the stored results
+    assert again == {key: json.loads(store.result_file(key).read_text()) for key in ("a", "b")}
+    assert store.result_file("a").stat().st_mtime_ns == mtime
+    changed = ensure_runs("nb", [spec("a", 0), spec("b", 1, epochs=3)], root, **QUIET)  # only b is stale
+    assert store.result_file("a").stat().st_mtime_ns == mtime and changed["b"]["epochs_run"] == 3
+    assert store.prune({"a", "c-0.5"}) == ["b.json", "b.keras", "b.test.npy"]
+    assert sorted(path.name for path in store.results_dir.iterdir()) == ["a.json"]
+
+
+def test_a_result_does_not_depend_on_what_runs_beside_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHARREC_JOBS", "2")
+    alone = ensure_runs("nb", [spec("a", 0)], tiny_project(tmp_path / "alone"), **QUIET)["a"]
+    together = ensure_runs("nb", [spec("a", 0), spec("b", 1), spec("c", 2)], tiny_project(tmp_path / "pool"), **QUIET)
+    assert without_timings(alone) == without_timings(together["a"])
+    assert together["a"]["test_accuracy"] != together["b"]["test_accuracy"] or \
+        together["a"]["history"] != together["b"]["history"]
+
+
+def test_dask_local_cluster_gives_the_same_results(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHARREC_JOBS", "2")
+    loky = ensure_runs("nb", [spec("a", 0), spec("b", 1)], tiny_project(tmp_path / "loky"), **QUIET)
+    monkeypatch.setenv("CHARREC_EXECUTOR", "dask")
+    dask = ensure_runs("nb", [spec("a", 0), spec("b", 1)], tiny_project(tmp_path / "dask"), **QUIET)
+    assert {k: without_timings(v) for k, v in dask.items()} == {k: without_timings(v) for k, v in loky.items()}
+
+
+def test_the_report_stage_never_trains_and_an_interactive_run_trains_into_scratch(tmp_path, monkeypatch):
+    root = tiny_project(tmp_path)
+    monkeypatch.setenv("CHARREC_JOBS", "1")
+    params = DenseBaselineParams(hidden_units=[8], epochs=1, seeds=[0])
+    import charrec.plans as plans
+
+    original = plans.PLANS["02_dense_baseline"]
+    monkeypatch.setitem(plans.PLANS, "02_dense_baseline",
+                        lambda p: [RunSpec(**{**run.as_json(), "dataset": "tiny"}) for run in original(p)])
+    monkeypatch.setenv(REPORT_STAGE_ENV, "1")
+    with pytest.raises(FileNotFoundError, match=r"no stored results for 2 run\(s\).*dvc repro train@02_dense_baseline"):
+        results_for("02_dense_baseline", params, root)
+    monkeypatch.delenv(REPORT_STAGE_ENV)
+    results = results_for("02_dense_baseline", params, root)
+    assert (root / "scratch" / "runs" / "02_dense_baseline" / "final-seed0.json").is_file()
+    assert not (root / "runs").exists()  # the pipeline's results are untouched
+    assert results.table(phase="final")["test_accuracy"].iloc[0] > 0.5
+    assert results.probabilities("final-seed0").shape == (200, 2)
