@@ -42,4 +42,5 @@ run: setup
 	python -m charrec.pipeline_status
 
 test: setup
+	ruff check . && ruff format --check .   # style: pyproject.toml [tool.ruff]
 	pytest -q

@@ -10,7 +10,8 @@ Run from the project root, after `dvc repro data@mnist`:
    dropout, peak learning rate, batch size), trained on the same 60,000 images through
    `training.batched` (tf.data, cached, prefetched). Its warm-up + cosine schedule is set to the
    short budget of this race (`--epochs`, default 2, and `--warmup-epochs`, default 0) instead of the
-   notebook's longer schedule, which aims at the best final accuracy rather than at 99.0 % soon. Every `--check-every` batches it is evaluated on the test set and stops at
+   notebook's longer schedule, which aims at the best final accuracy rather than at 99.0 % soon. Every
+   `--check-every` batches it is evaluated on the test set and stops at
    the first check at or above the target; its time is the training time until then (the
    evaluation passes are timed separately and not counted: a real run would not make them).
 
@@ -44,13 +45,19 @@ def source_style(x_train, y_train, x_test, y_test, seed: int) -> tuple[float, fl
     keras.utils.set_random_seed(seed)
     x_train = (x_train.astype("float32") / 255)[..., None]
     x_test = (x_test.astype("float32") / 255)[..., None]
-    model = keras.Sequential([
-        keras.Input((28, 28, 1)),
-        keras.layers.Conv2D(32, (3, 3), activation="relu"), keras.layers.MaxPooling2D((2, 2)),
-        keras.layers.Conv2D(64, (3, 3), activation="relu"), keras.layers.MaxPooling2D((2, 2)),
-        keras.layers.Conv2D(64, (3, 3), activation="relu"),
-        keras.layers.Flatten(), keras.layers.Dense(64, activation="relu"), keras.layers.Dense(10, activation="softmax"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(32, (3, 3), activation="relu"),
+            keras.layers.MaxPooling2D((2, 2)),
+            keras.layers.Conv2D(64, (3, 3), activation="relu"),
+            keras.layers.MaxPooling2D((2, 2)),
+            keras.layers.Conv2D(64, (3, 3), activation="relu"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     start = time.perf_counter()
     model.fit(x_train, y_train, epochs=5, batch_size=64, verbose=0)
@@ -78,32 +85,65 @@ class StopAtTestAccuracy(keras.callbacks.Callback):
         accuracy = float(self.model.evaluate(self.test, verbose=0, return_dict=True)["accuracy"])
         self.eval_seconds += time.perf_counter() - begin
         train_seconds = time.perf_counter() - self.start - self.eval_seconds
-        print(f"  improved CNN: {self.batches} batches, {train_seconds:6.1f} s training, test accuracy {accuracy:.4f}",
-              flush=True)
+        print(
+            f"  improved CNN: {self.batches} batches, {train_seconds:6.1f} s training, test accuracy "
+            f"{accuracy:.4f}",
+            flush=True,
+        )
         if accuracy >= self.target:
             self.reached = (train_seconds, accuracy, self.batches)
             self.model.stop_training = True
 
 
-def improved(params, x_train, y_train, x_test, y_test, seed: int, target: float, check_every: int,
-             epochs: int, warmup_epochs: int, batch_size: int, peak_learning_rate: float):
+def improved(
+    params,
+    x_train,
+    y_train,
+    x_test,
+    y_test,
+    seed: int,
+    target: float,
+    check_every: int,
+    epochs: int,
+    warmup_epochs: int,
+    batch_size: int,
+    peak_learning_rate: float,
+):
     make_deterministic(seed)
     steps_per_epoch = math.ceil(len(y_train) / batch_size)
     schedule = warmup_cosine(peak_learning_rate, steps_per_epoch, epochs, warmup_epochs)
-    model = compile_classifier(improved_cnn(10, params.improved_filters, params.improved_dense_units,
-                                            params.improved_dropout, params.rotation_degrees,
-                                            params.shift_fraction, params.zoom_fraction), schedule)
+    model = compile_classifier(
+        improved_cnn(
+            10,
+            params.improved_filters,
+            params.improved_dense_units,
+            params.improved_dropout,
+            params.rotation_degrees,
+            params.shift_fraction,
+            params.zoom_fraction,
+        ),
+        schedule,
+    )
     stopper = StopAtTestAccuracy(batched(x_test, y_test, 2000), target, check_every)
-    model.fit(batched(x_train, y_train, batch_size, shuffle_seed=seed),
-              epochs=epochs, callbacks=[stopper], verbose=0, shuffle=False)
+    model.fit(
+        batched(x_train, y_train, batch_size, shuffle_seed=seed),
+        epochs=epochs,
+        callbacks=[stopper],
+        verbose=0,
+        shuffle=False,
+    )
     return stopper.reached, steps_per_epoch
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--target", type=float, default=0.99, help="test accuracy to reach (default 0.99)")
-    parser.add_argument("--check-every", type=int, default=50, help="batches between test evaluations (default 50)")
-    parser.add_argument("--epochs", type=int, default=2, help="length of the improved CNN's schedule (default 2)")
+    parser.add_argument(
+        "--check-every", type=int, default=50, help="batches between test evaluations (default 50)"
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=2, help="length of the improved CNN's schedule (default 2)"
+    )
     parser.add_argument("--warmup-epochs", type=int, default=0, help="its warm-up epochs (default 0)")
     parser.add_argument("--batch-size", type=int, help="the improved CNN's batch size (default: params)")
     parser.add_argument("--peak-learning-rate", type=float, help="its peak learning rate (default: params)")
@@ -113,30 +153,53 @@ def main() -> int:
     args = parser.parse_args()
     data = load_prepared(ROOT / "data" / "prepared" / "mnist.npz")
     params = load_params(args.params)
-    print(f"{len(tf.config.list_physical_devices('GPU'))} GPU(s), {os.cpu_count()} CPU core(s) visible", flush=True)
+    print(
+        f"{len(tf.config.list_physical_devices('GPU'))} GPU(s), {os.cpu_count()} CPU core(s) visible",
+        flush=True,
+    )
 
     if not args.skip_source:
         print("source-style script: simple CNN, NumPy arrays into fit, batch 64, 5 epochs ...", flush=True)
-        source_seconds, source_accuracy = source_style(data.x_train_full, data.y_train_full, data.x_test,
-                                                       data.y_test, args.seed)
+        source_seconds, source_accuracy = source_style(
+            data.x_train_full, data.y_train_full, data.x_test, data.y_test, args.seed
+        )
         print(f"  source-style: {source_seconds:.1f} s, test accuracy {source_accuracy:.4f}", flush=True)
 
     batch_size = args.batch_size or params.improved_batch_size
     peak_learning_rate = args.peak_learning_rate or params.improved_peak_learning_rate
-    print(f"improved CNN (batch {batch_size}, peak learning rate {peak_learning_rate}, {args.epochs}-epoch schedule) "
-          f"until test accuracy >= {args.target} ...", flush=True)
-    reached, steps_per_epoch = improved(params, data.x_train_full, data.y_train_full, data.x_test, data.y_test,
-                                        args.seed, args.target, args.check_every, args.epochs, args.warmup_epochs,
-                                        batch_size, peak_learning_rate)
+    print(
+        f"improved CNN (batch {batch_size}, peak learning rate {peak_learning_rate}, {args.epochs}-epoch "
+        f"schedule) until test accuracy >= {args.target} ...",
+        flush=True,
+    )
+    reached, steps_per_epoch = improved(
+        params,
+        data.x_train_full,
+        data.y_train_full,
+        data.x_test,
+        data.y_test,
+        args.seed,
+        args.target,
+        args.check_every,
+        args.epochs,
+        args.warmup_epochs,
+        batch_size,
+        peak_learning_rate,
+    )
     print()
     if not args.skip_source:
-        print(f"source-style script, 5 epochs:       {source_seconds:7.1f} s  (test accuracy {source_accuracy:.4f})")
+        print(
+            f"source-style script, 5 epochs:       {source_seconds:7.1f} s  (test accuracy "
+            f"{source_accuracy:.4f})"
+        )
     if reached is None:
         print(f"improved CNN: did not reach {args.target} within {args.epochs} epochs")
         return 1
     seconds, accuracy, batches = reached
-    print(f"improved CNN to {args.target:.3f} test accuracy: {seconds:7.1f} s  "
-          f"(test accuracy {accuracy:.4f} after {batches / steps_per_epoch:.2f} epochs)")
+    print(
+        f"improved CNN to {args.target:.3f} test accuracy: {seconds:7.1f} s  "
+        f"(test accuracy {accuracy:.4f} after {batches / steps_per_epoch:.2f} epochs)"
+    )
     if not args.skip_source:
         print(f"ratio improved / source-style: {seconds / source_seconds:.3f} (target <= 0.333)")
     return 0

@@ -27,7 +27,11 @@ def worker(steps: int) -> None:
         "BN ablation CNN (05)": (lambda: tiny_cnn(10), 20, 50),
         "BN ablation CNN + BN (05)": (lambda: tiny_cnn(10, batch_norm=True), 20, 50),
         "dense baseline (02)": (lambda: dense_network([512, 64, 32, 16], 10), 500, 1),
-        "dense 1024-512, dropout + max-norm (03)": (lambda: dense_network([1024, 512], 10, dropout=0.3, max_norm=3), 256, 1),
+        "dense 1024-512, dropout + max-norm (03)": (
+            lambda: dense_network([1024, 512], 10, dropout=0.3, max_norm=3),
+            256,
+            1,
+        ),
         "simple CNN (04)": (lambda: simple_cnn(10), 64, 1),
         "improved CNN (04)": (lambda: improved_cnn(10, [16, 32, 64], 128, 0.3, 10, 0.1, 0.1), 128, 1),
     }
@@ -45,9 +49,16 @@ def worker(steps: int) -> None:
 
 def measure(setting: str, steps: int) -> dict[str, float]:
     env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": setting, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    output = subprocess.run([sys.executable, __file__, "--worker", "--steps", str(steps)], env=env,
-                            capture_output=True, text=True, check=True).stdout
-    return {name: float(ms) for name, ms in (line.split("\t") for line in output.splitlines() if "\t" in line)}
+    output = subprocess.run(
+        [sys.executable, __file__, "--worker", "--steps", str(steps)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {
+        name: float(ms) for name, ms in (line.split("\t") for line in output.splitlines() if "\t" in line)
+    }
 
 
 def main() -> None:

@@ -30,16 +30,19 @@ from IPython.display import Markdown, display
 from charrec import figures
 from charrec.metrics import write_metrics
 from charrec.outputs import NotebookOutputs
-from charrec.prepared import load_prepared, prepared_path
 from charrec.params import ExplorationParams
+from charrec.prepared import load_prepared, prepared_path
 from charrec.report import setup_notebook, show_figure, show_provenance, show_table
 
 params = ExplorationParams.from_namespace(globals())
 start_time = setup_notebook()
 outputs = NotebookOutputs("01_data_exploration")
 data = load_prepared(prepared_path("mnist"))
-subsets = {"train": (data.x_train, data.y_train), "validation": (data.x_val, data.y_val),
-           "test": (data.x_test, data.y_test)}
+subsets = {
+    "train": (data.x_train, data.y_train),
+    "validation": (data.x_val, data.y_val),
+    "test": (data.x_test, data.y_test),
+}
 
 # %% [markdown]
 # ## The split
@@ -50,11 +53,13 @@ subsets = {"train": (data.x_train, data.y_train), "validation": (data.x_val, dat
 
 # %%
 counts = data.manifest["counts"]
-display(Markdown(
-    f"**{data.name.upper()}**: {counts['train']:,} training, {counts['validation']:,} validation and "
-    f"{counts['test']:,} test images of {data.x_train.shape[1]}×{data.x_train.shape[2]} pixels, "
-    f"{data.num_classes} classes; split seed {data.manifest['split_seed']}."
-))
+display(
+    Markdown(
+        f"**{data.name.upper()}**: {counts['train']:,} training, {counts['validation']:,} validation and "
+        f"{counts['test']:,} test images of {data.x_train.shape[1]}×{data.x_train.shape[2]} pixels, "
+        f"{data.num_classes} classes; split seed {data.manifest['split_seed']}."
+    )
+)
 
 # %% [markdown]
 # ## Examples of every class
@@ -76,8 +81,11 @@ class_counts = pd.DataFrame(
     index=pd.Index(data.class_names, name="class"),
 )
 shares = class_counts / class_counts.sum()
-show_table(class_counts.assign(**{f"{name} share": shares[name] for name in subsets}),
-           caption="Images per class and subset", decimals=3)
+show_table(
+    class_counts.assign(**{f"{name} share": shares[name] for name in subsets}),
+    caption="Images per class and subset",
+    decimals=3,
+)
 show_figure(figures.class_counts(class_counts))
 
 # %% [markdown]
@@ -88,9 +96,15 @@ show_figure(figures.class_counts(class_counts))
 
 # %%
 pixel_statistics = pd.DataFrame(
-    {name: {"mean": images.mean(), "standard deviation": images.std(),
-            "share of zero pixels": (images == 0).mean(), "share of pixels above 127": (images >= 128).mean()}
-     for name, (images, _) in subsets.items()}
+    {
+        name: {
+            "mean": images.mean(),
+            "standard deviation": images.std(),
+            "share of zero pixels": (images == 0).mean(),
+            "share of pixels above 127": (images >= 128).mean(),
+        }
+        for name, (images, _) in subsets.items()
+    }
 ).T
 show_table(pixel_statistics, caption="Pixel statistics (intensity 0–255)", decimals=3)
 show_figure(figures.pixel_histogram(data.x_train))
@@ -105,8 +119,14 @@ show_figure(figures.pixel_histogram(data.x_train))
 show_figure(figures.mean_images(data.x_train, data.y_train, data.class_names))
 
 # %%
-write_metrics(outputs.metrics_file, data.name, models={}, counts=counts,
-              pixel_mean=round(float(data.x_train.mean()), 4), pixel_sd=round(float(data.x_train.std()), 4),
-              smallest_class_share=round(float(shares["train"].min()), 4),
-              largest_class_share=round(float(shares["train"].max()), 4))
+write_metrics(
+    outputs.metrics_file,
+    data.name,
+    models={},
+    counts=counts,
+    pixel_mean=round(float(data.x_train.mean()), 4),
+    pixel_sd=round(float(data.x_train.std()), 4),
+    smallest_class_share=round(float(shares["train"].min()), 4),
+    largest_class_share=round(float(shares["train"].max()), 4),
+)
 show_provenance(data.manifest, seeds=[], start_time=start_time)

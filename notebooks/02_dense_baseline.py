@@ -63,7 +63,9 @@ runs = results_for(outputs.name, params)
 # ## The network
 
 # %%
-summary = model_summary(dense_network(params.hidden_units, data.num_classes, params.activation, name="dense_baseline"))
+summary = model_summary(
+    dense_network(params.hidden_units, data.num_classes, params.activation, name="dense_baseline")
+)
 show_table(summary, caption="Layers and parameter counts", decimals=0)
 
 # %% [markdown]
@@ -76,10 +78,13 @@ show_table(summary, caption="Layers and parameter counts", decimals=0)
 curves = runs.curves(phase=VALIDATION)
 show_figure(figures.learning_curves(curves))
 last_epochs = curves[curves["epoch"] == params.epochs]
-display(Markdown(
-    f"After {params.epochs} epochs: validation accuracy {percent_mean_sd(last_epochs['val_accuracy'])}, "
-    f"training accuracy {percent_mean_sd(last_epochs['accuracy'])} (mean ± sd over {len(params.seeds)} seeds)."
-))
+display(
+    Markdown(
+        f"After {params.epochs} epochs: validation accuracy {percent_mean_sd(last_epochs['val_accuracy'])}, "
+        f"training accuracy {percent_mean_sd(last_epochs['accuracy'])} (mean ± sd over {len(params.seeds)} "
+        "seeds)."
+    )
+)
 
 # %% [markdown]
 # ## Final runs: test accuracy
@@ -89,16 +94,27 @@ display(Markdown(
 # %%
 final = runs.table(phase=FINAL).merge(last_epochs[["seed", "val_accuracy"]], on="seed")
 final = final.rename(columns={"val_accuracy": "validation_accuracy"})
-show_table(final.set_index("seed")[["validation_accuracy", "test_accuracy", "train_seconds", "images_per_second"]]
-           .rename(columns={"validation_accuracy": "validation accuracy (validation run)",
-                            "test_accuracy": "test accuracy", "train_seconds": "training seconds",
-                            "images_per_second": "images per second"}),
-           caption=f"Final runs, trained on {final['train_images'].iloc[0]:,} images", decimals=4)
-display(Markdown(
-    f"**Test accuracy: {percent_mean_sd(final['test_accuracy'])}** (mean ± sd over {len(params.seeds)} seeds) "
-    f"against the source report's single run of {100 * DENSE_BASELINE_TEST_ACCURACY:.2f} %. "
-    f"The seed-to-seed spread is the scale on which single-run differences between reports should be read."
-))
+show_table(
+    final.set_index("seed")[
+        ["validation_accuracy", "test_accuracy", "train_seconds", "images_per_second"]
+    ].rename(
+        columns={
+            "validation_accuracy": "validation accuracy (validation run)",
+            "test_accuracy": "test accuracy",
+            "train_seconds": "training seconds",
+            "images_per_second": "images per second",
+        }
+    ),
+    caption=f"Final runs, trained on {final['train_images'].iloc[0]:,} images",
+    decimals=4,
+)
+display(
+    Markdown(
+        f"**Test accuracy: {percent_mean_sd(final['test_accuracy'])}** (mean ± sd over {len(params.seeds)} "
+        f"seeds) against the source report's single run of {100 * DENSE_BASELINE_TEST_ACCURACY:.2f} %. "
+        "The seed-to-seed spread is the scale on which single-run differences between reports should be read."
+    )
+)
 
 # %% [markdown]
 # ## Evaluation of one model
@@ -107,13 +123,29 @@ display(Markdown(
 
 # %%
 first_seed = params.seeds[0]
-headline = show_test_evaluation(runs.probabilities(f"final-seed{first_seed}"), data.y_test, data.x_test,
-                                data.class_names, params.gallery_size, model_label=f"dense baseline, seed {first_seed}")
+headline = show_test_evaluation(
+    runs.probabilities(f"final-seed{first_seed}"),
+    data.y_test,
+    data.x_test,
+    data.class_names,
+    params.gallery_size,
+    model_label=f"dense baseline, seed {first_seed}",
+)
 
 # %%
 curves.to_csv(outputs.curve_file("learning_curves"), index=False)
-write_metrics(outputs.metrics_file, data.name, {"dense_baseline": model_metrics(
-    final, architecture="784-" + "-".join(map(str, params.hidden_units)) + f"-{data.num_classes}",
-    parameters=summary.loc["total", "trainable"], epochs=params.epochs,
-    misclassified_first_seed=headline["misclassified"], source_test_accuracy=DENSE_BASELINE_TEST_ACCURACY)})
+write_metrics(
+    outputs.metrics_file,
+    data.name,
+    {
+        "dense_baseline": model_metrics(
+            final,
+            architecture="784-" + "-".join(map(str, params.hidden_units)) + f"-{data.num_classes}",
+            parameters=summary.loc["total", "trainable"],
+            epochs=params.epochs,
+            misclassified_first_seed=headline["misclassified"],
+            source_test_accuracy=DENSE_BASELINE_TEST_ACCURACY,
+        )
+    },
+)
 show_provenance(data.manifest, seeds=list(params.seeds), start_time=start_time)

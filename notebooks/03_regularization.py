@@ -18,8 +18,8 @@
 # network strong enough to overfit (784-1024-512-10, ReLU, Adam with learning rate 0.00025, batch 512,
 # 15 epochs: 99.93 % training accuracy), then tries one regularizer at a time, then combines the best
 # settings and retrains on all 60,000 training images; it reports **98.37 %** test accuracy with 163
-# misclassified test images. Srivastava et al. (2014) reach 1.05–1.06 % test error (about 98.95 % accuracy) with
-# dense networks, dropout and a max-norm constraint. This report repeats the study:
+# misclassified test images. Srivastava et al. (2014) reach 1.05–1.06 % test error (about 98.95 % accuracy)
+# with dense networks, dropout and a max-norm constraint. This report repeats the study:
 #
 # 1. **the unregularized network** on the 50,000 training images of the shared split, validated on
 #    its 10,000 validation images, to measure the train−validation gap;
@@ -92,8 +92,13 @@ start_time = setup_notebook()
 outputs = NotebookOutputs("03_regularization")
 data = load_prepared(prepared_path("mnist"))
 trained = results_for(outputs.name, params)
-SWEEP_LABELS = {"l1": "L1 strength", "l2": "L2 strength", "dropout": "dropout rate",
-                "max_norm": "max-norm radius", "early_stopping": "patience (epochs)"}
+SWEEP_LABELS = {
+    "l1": "L1 strength",
+    "l2": "L2 strength",
+    "dropout": "dropout rate",
+    "max_norm": "max-norm radius",
+    "early_stopping": "patience (epochs)",
+}
 
 
 def expected(kind: str) -> list[dict]:
@@ -109,8 +114,11 @@ def history_of(run: dict, label) -> pd.DataFrame:
 # ## The network
 
 # %%
-show_table(model_summary(dense_network(params.hidden_units, data.num_classes)),
-           caption="Layers and parameter counts (every run of this report)", decimals=0)
+show_table(
+    model_summary(dense_network(params.hidden_units, data.num_classes)),
+    caption="Layers and parameter counts (every run of this report)",
+    decimals=0,
+)
 
 # %% [markdown]
 # ## 1. The unregularized network overfits
@@ -122,21 +130,33 @@ show_table(model_summary(dense_network(params.hidden_units, data.num_classes)),
 # %%
 baseline = expected("baseline")[0]
 show_figure(figures.learning_curves(history_of(baseline, "unregularized"), hue="run"))
-show_table(pd.DataFrame({
-    "this report": [baseline["train_accuracy"], baseline["validation_accuracy"], baseline["gap"]],
-    "source report": [SOURCE["train_accuracy"], np.nan, np.nan],
-}, index=["training accuracy", "validation accuracy", "train − validation gap"]),
-    caption=f"Unregularized network after {baseline['epochs_run']} epochs", decimals=4)
+show_table(
+    pd.DataFrame(
+        {
+            "this report": [baseline["train_accuracy"], baseline["validation_accuracy"], baseline["gap"]],
+            "source report": [SOURCE["train_accuracy"], np.nan, np.nan],
+        },
+        index=["training accuracy", "validation accuracy", "train − validation gap"],
+    ),
+    caption=f"Unregularized network after {baseline['epochs_run']} epochs",
+    decimals=4,
+)
 best_loss_epoch = int(pd.DataFrame(baseline["history"])["val_loss"].idxmin()) + 1
-display(Markdown(
-    f"The network fits {100 * baseline['train_accuracy']:.2f} % of its training images "
-    f"(source: {100 * SOURCE['train_accuracy']:.2f} %) but {100 * baseline['validation_accuracy']:.2f} % of the "
-    f"validation images: a gap of {100 * baseline['gap']:.2f} points. The validation loss is lowest after "
-    f"epoch {best_loss_epoch} of {baseline['epochs_run']}"
-    + (" and rises afterwards while the training loss keeps falling: the network memorises its training images."
-       if best_loss_epoch < baseline["epochs_run"] else ".")
-    + f" Training took {baseline['train_seconds']:.0f} s."
-))
+display(
+    Markdown(
+        f"The network fits {100 * baseline['train_accuracy']:.2f} % of its training images "
+        f"(source: {100 * SOURCE['train_accuracy']:.2f} %) but {100 * baseline['validation_accuracy']:.2f} % "
+        f"of the validation images: a gap of {100 * baseline['gap']:.2f} points. The validation loss is "
+        f"lowest after epoch {best_loss_epoch} of {baseline['epochs_run']}"
+        + (
+            " and rises afterwards while the training loss keeps falling: the network memorises its training "
+            "images."
+            if best_loss_epoch < baseline["epochs_run"]
+            else "."
+        )
+        + f" Training took {baseline['train_seconds']:.0f} s."
+    )
+)
 
 # %% [markdown]
 # ## 2. One regularizer at a time
@@ -154,14 +174,23 @@ display(Markdown(
 
 # %%
 reference = expected("reference")[0]
-display(Markdown(
-    f"Sweep protocol: {reference['train_images']:,} training images, {reference['epochs']} epochs, batch "
-    f"{reference['batch_size']}, Adam with learning rate {reference['learning_rate']}, seed {reference['seed']}. "
-    f"Without a regularizer: validation accuracy {100 * reference['validation_accuracy']:.2f} %, training "
-    f"accuracy {100 * reference['train_accuracy']:.2f} %, gap {100 * reference['gap']:.2f} points."
-))
-COLUMNS = {"value": "strength", "validation_accuracy": "validation accuracy", "train_accuracy": "training accuracy",
-           "gap": "gap", "epochs_run": "epochs", "train_seconds": "seconds"}
+display(
+    Markdown(
+        f"Sweep protocol: {reference['train_images']:,} training images, {reference['epochs']} epochs, batch "
+        f"{reference['batch_size']}, Adam with learning rate {reference['learning_rate']}, seed "
+        f"{reference['seed']}. Without a regularizer: validation accuracy "
+        f"{100 * reference['validation_accuracy']:.2f} %, training accuracy "
+        f"{100 * reference['train_accuracy']:.2f} %, gap {100 * reference['gap']:.2f} points."
+    )
+)
+COLUMNS = {
+    "value": "strength",
+    "validation_accuracy": "validation accuracy",
+    "train_accuracy": "training accuracy",
+    "gap": "gap",
+    "epochs_run": "epochs",
+    "train_seconds": "seconds",
+}
 
 
 def sweep_table(kind: str) -> pd.DataFrame:
@@ -174,12 +203,21 @@ def show_sweep(kind: str, intro: str) -> pd.DataFrame:
         display(Markdown("*This sweep has no values in the params file.*"))
         return pd.DataFrame(columns=list(COLUMNS))
     table = sweep_table(kind)
-    show_table(table.assign(value=table["value"].map("{:g}".format)).rename(columns=COLUMNS).set_index("strength"),
-               caption=f"{SWEEP_LABELS[kind]} sweep on the training subset", decimals=4)
-    show_figure(figures.sweep_curve(table, SWEEP_LABELS[kind], log_x=kind in ("l1", "l2"), reference=reference))
+    show_table(
+        table.assign(value=table["value"].map("{:g}".format)).rename(columns=COLUMNS).set_index("strength"),
+        caption=f"{SWEEP_LABELS[kind]} sweep on the training subset",
+        decimals=4,
+    )
+    show_figure(
+        figures.sweep_curve(table, SWEEP_LABELS[kind], log_x=kind in ("l1", "l2"), reference=reference)
+    )
     best = table.loc[table["validation_accuracy"].idxmax()]
-    display(Markdown(f"Best {SWEEP_LABELS[kind]}: **{best['value']:g}** (validation accuracy "
-                     f"{100 * best['validation_accuracy']:.2f} %, gap {100 * best['gap']:.2f} points)."))
+    display(
+        Markdown(
+            f"Best {SWEEP_LABELS[kind]}: **{best['value']:g}** (validation accuracy "
+            f"{100 * best['validation_accuracy']:.2f} %, gap {100 * best['gap']:.2f} points)."
+        )
+    )
     return table
 
 
@@ -187,8 +225,13 @@ def show_sweep(kind: str, intro: str) -> pd.DataFrame:
 # ### L1 weight penalty
 
 # %%
-sweep_tables = {"l1": show_sweep("l1", "An L1 penalty pushes weights to exactly zero; too strong and the "
-                                 "network can no longer fit anything (accuracy collapses).")}
+sweep_tables = {
+    "l1": show_sweep(
+        "l1",
+        "An L1 penalty pushes weights to exactly zero; too strong and the "
+        "network can no longer fit anything (accuracy collapses).",
+    )
+}
 
 # %% [markdown]
 # ### L2 weight penalty
@@ -207,7 +250,9 @@ sweep_tables["dropout"] = show_sweep("dropout", "Dropout after each hidden layer
 
 # %%
 sweep_tables["max_norm"] = show_sweep(
-    "max_norm", "Max-norm caps the length of each unit's incoming weight vector (a smaller radius is stronger).")
+    "max_norm",
+    "Max-norm caps the length of each unit's incoming weight vector (a smaller radius is stronger).",
+)
 
 # %% [markdown]
 # ### Early stopping
@@ -218,8 +263,11 @@ sweep_tables["early_stopping"] = show_sweep(
     f"Training stops when the validation loss has not improved by at least "
     f"{params.sweep.early_stopping_min_delta:g} for *patience* epochs (at most "
     f"{params.sweep.early_stopping_max_epochs} epochs), and the weights of the best epoch are restored. "
-    "Here the validation images also decide when to stop, so its validation accuracy is slightly optimistic.")
-stopped_curves = pd.concat([history_of(run, f"patience {run['value']}") for run in expected("early_stopping")])
+    "Here the validation images also decide when to stop, so its validation accuracy is slightly optimistic.",
+)
+stopped_curves = pd.concat(
+    [history_of(run, f"patience {run['value']}") for run in expected("early_stopping")]
+)
 show_figure(figures.learning_curves(stopped_curves, hue="run"))
 
 # %% [markdown]
@@ -231,52 +279,73 @@ for kind, table in sweep_tables.items():
     if table.empty:
         continue
     best = table.loc[table["validation_accuracy"].idxmax()]
-    best_rows.append({"regularizer": SWEEP_LABELS[kind], "best strength": f"{best['value']:g}",
-                      "validation accuracy": best["validation_accuracy"],
-                      "gain over no regularizer": best["validation_accuracy"] - reference["validation_accuracy"],
-                      "gap": best["gap"]})
-best_table = pd.DataFrame(best_rows).set_index("regularizer").sort_values("validation accuracy", ascending=False)
-show_table(best_table, caption="Best strength of each regularizer (training subset, validation accuracy)", decimals=4)
+    best_rows.append(
+        {
+            "regularizer": SWEEP_LABELS[kind],
+            "best strength": f"{best['value']:g}",
+            "validation accuracy": best["validation_accuracy"],
+            "gain over no regularizer": best["validation_accuracy"] - reference["validation_accuracy"],
+            "gap": best["gap"],
+        }
+    )
+best_table = (
+    pd.DataFrame(best_rows).set_index("regularizer").sort_values("validation accuracy", ascending=False)
+)
+show_table(
+    best_table, caption="Best strength of each regularizer (training subset, validation accuracy)", decimals=4
+)
 recipe = params.final
 combination = expected("combination")[0]
 largest_gain = best_table["gain over no regularizer"].max()
-display(Markdown(
-    f"Ranked by validation accuracy: {', '.join(best_table.index)}. The largest gain of any sweep point over the "
-    f"same run without a regularizer is {100 * largest_gain:+.2f} points. Each point is a single run (one seed), "
-    "and differences of a few tenths of a point between runs of this size are within seed-to-seed noise, so "
-    "gains of that size do not single out a winner; what the sweeps do show clearly is where each "
-    "regularizer starts to hurt (strong weight penalties collapse the accuracy) and how the gap shrinks "
-    "as the strength grows. The final recipe (`final` in the params "
-    f"file) uses dropout {recipe.dropout:g}, max-norm radius {recipe.max_norm if recipe.max_norm else 'none'}, "
-    f"L1 {recipe.l1:g} and L2 {recipe.l2:g}: dropout with max-norm is the pair Srivastava et al. recommend, and a "
-    "weight penalty is left out because its best strength on the subset does not carry over to ten times more "
-    "data (there was no time budget to tune it again at full size). Early stopping is replaced by a fixed "
-    "epoch count checked on validation below. Dropout slows learning down, so the final recipe trains with a "
-    f"larger learning rate, {recipe.learning_rate:g}, decayed to zero over the run ({recipe.schedule} schedule), "
-    f"batch {recipe.batch_size}, for {recipe.epochs} epochs; these settings were chosen with a few validation "
-    "runs on the 50,000 training images (a dropout rate of 0.5, or batch 128 at learning rate 0.001, "
-    "validated lower after 12 epochs). "
-    + (f"The recipe adds one regularizer the source did not try: **random shifts** of each training image by up "
-       f"to {100 * recipe.shift_fraction:g} % of its side (about {28 * recipe.shift_fraction:.0f} pixels), drawn "
-       "afresh every epoch, so the network never sees the same image twice. In exploratory validation runs "
-       "(50,000 images, seed 0; kept out of the pipeline) the shifts lifted validation accuracy at 12 epochs from "
-       "98.59 % to 98.69 % and kept paying off with longer training (16 epochs: 98.81 %, 20 epochs: 99.01 %), "
-       "where input dropout 0.2 (98.53 % at 12 epochs, 98.61 % at 20) or dropout 0.5 with input dropout 0.2 "
-       "(98.56 % at 20) did not help; 20 epochs cost two thirds more training time than 12. "
-       if recipe.shift_fraction else "")
-    + "The validation run of the final recipe:"
-))
+display(
+    Markdown(
+        f"Ranked by validation accuracy: {', '.join(best_table.index)}. The largest gain of any sweep point "
+        f"over the same run without a regularizer is {100 * largest_gain:+.2f} points. Each point is a "
+        "single run (one seed), and differences of a few tenths of a point between runs of this size are "
+        "within seed-to-seed noise, so gains of that size do not single out a winner; what the sweeps do "
+        "show clearly is where each regularizer starts to hurt (strong weight penalties collapse the "
+        "accuracy) and how the gap shrinks as the strength grows. The final recipe (`final` in the params "
+        f"file) uses dropout {recipe.dropout:g}, max-norm radius "
+        f"{recipe.max_norm if recipe.max_norm else 'none'}, L1 {recipe.l1:g} and L2 {recipe.l2:g}: dropout "
+        "with max-norm is the pair Srivastava et al. recommend, and a weight penalty is left out because its "
+        "best strength on the subset does not carry over to ten times more data (there was no time budget to "
+        "tune it again at full size). Early stopping is replaced by a fixed epoch count checked on "
+        "validation below. Dropout slows learning down, so the final recipe trains with a larger learning "
+        f"rate, {recipe.learning_rate:g}, decayed to zero over the run ({recipe.schedule} schedule), batch "
+        f"{recipe.batch_size}, for {recipe.epochs} epochs; these settings were chosen with a few validation "
+        "runs on the 50,000 training images (a dropout rate of 0.5, or batch 128 at learning rate 0.001, "
+        "validated lower after 12 epochs). "
+        + (
+            "The recipe adds one regularizer the source did not try: **random shifts** of each training "
+            f"image by up to {100 * recipe.shift_fraction:g} % of its side (about "
+            f"{28 * recipe.shift_fraction:.0f} pixels), drawn afresh every epoch, so the network never sees "
+            "the same image twice. In exploratory validation runs (50,000 images, seed 0; kept out of the "
+            "pipeline) the shifts lifted validation accuracy at 12 epochs from 98.59 % to 98.69 % and kept "
+            "paying off with longer training (16 epochs: 98.81 %, 20 epochs: 99.01 %), where input dropout "
+            "0.2 (98.53 % at 12 epochs, 98.61 % at 20) or dropout 0.5 with input dropout 0.2 (98.56 % at 20) "
+            "did not help; 20 epochs cost two thirds more training time than 12. "
+            if recipe.shift_fraction
+            else ""
+        )
+        + "The validation run of the final recipe:"
+    )
+)
 combination_history = pd.DataFrame(combination["history"])
-show_figure(figures.learning_curves(pd.concat([history_of(baseline, "unregularized"),
-                                               history_of(combination, "final recipe")]), hue="run"))
+show_figure(
+    figures.learning_curves(
+        pd.concat([history_of(baseline, "unregularized"), history_of(combination, "final recipe")]), hue="run"
+    )
+)
 best_epoch = int(combination_history["val_accuracy"].idxmax()) + 1
-display(Markdown(
-    f"Validation accuracy of the final recipe: **{100 * combination['validation_accuracy']:.2f} %** "
-    f"(unregularized: {100 * baseline['validation_accuracy']:.2f} %), gap {100 * combination['gap']:.2f} points "
-    f"(unregularized: {100 * baseline['gap']:.2f}). The best validation accuracy is reached in epoch {best_epoch} of "
-    f"{combination['epochs_run']}, so the final models train for the same {recipe.epochs} epochs "
-    f"({combination['train_seconds']:.0f} s for this run)."
-))
+display(
+    Markdown(
+        f"Validation accuracy of the final recipe: **{100 * combination['validation_accuracy']:.2f} %** "
+        f"(unregularized: {100 * baseline['validation_accuracy']:.2f} %), gap {100 * combination['gap']:.2f} "
+        f"points (unregularized: {100 * baseline['gap']:.2f}). The best validation accuracy is reached in "
+        f"epoch {best_epoch} of {combination['epochs_run']}, so the final models train for the same "
+        f"{recipe.epochs} epochs ({combination['train_seconds']:.0f} s for this run)."
+    )
+)
 
 # %% [markdown]
 # ## 4. The final model: 60,000 training images, three seeds, one test
@@ -288,15 +357,25 @@ display(Markdown(
 final_rows, test_probabilities = [], {}
 for run in expected("final"):
     test_probabilities[run["seed"]] = trained.probabilities(f"final-seed{run['seed']}")
-    final_rows.append({"seed": run["seed"], "test accuracy": run["test_accuracy"],
-                       "misclassified": int((test_probabilities[run["seed"]].argmax(1) != data.y_test).sum()),
-                       "training seconds": run["train_seconds"], "images per second": run["images_per_second"]})
+    final_rows.append(
+        {
+            "seed": run["seed"],
+            "test accuracy": run["test_accuracy"],
+            "misclassified": int((test_probabilities[run["seed"]].argmax(1) != data.y_test).sum()),
+            "training seconds": run["train_seconds"],
+            "images per second": run["images_per_second"],
+        }
+    )
 final_table = pd.DataFrame(final_rows).set_index("seed")
 show_table(final_table, caption=f"Final models, trained on {len(data.y_train_full):,} images", decimals=4)
 test_mean, test_sd = mean_sd(final_table["test accuracy"])
-display(Markdown(f"**Test accuracy: {percent_mean_sd(final_table['test accuracy'])}** (mean ± sd over "
-                 f"{len(params.seeds)} seeds), {final_table['misclassified'].mean():.0f} misclassified test images "
-                 "on average."))
+display(
+    Markdown(
+        f"**Test accuracy: {percent_mean_sd(final_table['test accuracy'])}** (mean ± sd over "
+        f"{len(params.seeds)} seeds), {final_table['misclassified'].mean():.0f} misclassified test images "
+        "on average."
+    )
+)
 
 # %% [markdown]
 # ### Evaluation of one model
@@ -305,32 +384,60 @@ display(Markdown(f"**Test accuracy: {percent_mean_sd(final_table['test accuracy'
 
 # %%
 first_seed = params.seeds[0]
-headline = show_test_evaluation(test_probabilities[first_seed], data.y_test, data.x_test, data.class_names,
-                                params.gallery_size, model_label=f"final model, seed {first_seed}")
+headline = show_test_evaluation(
+    test_probabilities[first_seed],
+    data.y_test,
+    data.x_test,
+    data.class_names,
+    params.gallery_size,
+    model_label=f"final model, seed {first_seed}",
+)
 
 # %% [markdown]
 # ### Against the source report and the literature
 
 # %%
-comparison = pd.DataFrame([
-    {"model": "source report (single run)", "test accuracy": SOURCE["test_accuracy"],
-     "misclassified": SOURCE["misclassified"]},
-    *({"model": name, "test accuracy": accuracy, "misclassified": round((1 - accuracy) * len(data.y_test))}
-      for name, accuracy in LITERATURE.items()),
-    {"model": f"this report, mean of {len(params.seeds)} seeds", "test accuracy": test_mean,
-     "misclassified": final_table["misclassified"].mean()},
-    {"model": f"this report, seed {first_seed}", "test accuracy": headline["test_accuracy"],
-     "misclassified": headline["misclassified"]},
-]).set_index("model")
+comparison = pd.DataFrame(
+    [
+        {
+            "model": "source report (single run)",
+            "test accuracy": SOURCE["test_accuracy"],
+            "misclassified": SOURCE["misclassified"],
+        },
+        *(
+            {
+                "model": name,
+                "test accuracy": accuracy,
+                "misclassified": round((1 - accuracy) * len(data.y_test)),
+            }
+            for name, accuracy in LITERATURE.items()
+        ),
+        {
+            "model": f"this report, mean of {len(params.seeds)} seeds",
+            "test accuracy": test_mean,
+            "misclassified": final_table["misclassified"].mean(),
+        },
+        {
+            "model": f"this report, seed {first_seed}",
+            "test accuracy": headline["test_accuracy"],
+            "misclassified": headline["misclassified"],
+        },
+    ]
+).set_index("model")
 show_table(comparison, caption="Test accuracy against the source report and the literature", decimals=4)
-display(Markdown(
-    f"The final models are {100 * (test_mean - SOURCE['test_accuracy']):+.2f} points from the source report's "
-    f"single run (sd over seeds {100 * test_sd:.2f} points). The literature figures come from far longer training "
-    "(hundreds of epochs, input dropout, larger networks) on the unshifted images; this report trains for minutes "
-    "on two CPU cores"
-    + (", and its random shifts are data augmentation, which those dense-network results did not use."
-       if recipe.shift_fraction else ".")
-))
+display(
+    Markdown(
+        f"The final models are {100 * (test_mean - SOURCE['test_accuracy']):+.2f} points from the source "
+        f"report's single run (sd over seeds {100 * test_sd:.2f} points). The literature figures come from "
+        "far longer training (hundreds of epochs, input dropout, larger networks) on the unshifted images; "
+        "this report trains for minutes on two CPU cores"
+        + (
+            ", and its random shifts are data augmentation, which those dense-network results did not use."
+            if recipe.shift_fraction
+            else "."
+        )
+    )
+)
 
 # %% [markdown]
 # ## What the runs cost
@@ -339,38 +446,76 @@ display(Markdown(
 # shared with other jobs); the pipeline adds a few seconds per run for starting Python and TensorFlow.
 
 # %%
-used_runs = {"unregularized (50,000)": [baseline], "no regularizer (subset)": [reference],
-             **{SWEEP_LABELS[kind]: expected(kind) for kind in SWEEP_LABELS},
-             "final recipe (50,000, validated)": [combination],
-             "final models (60,000)": expected("final")}
-cost = pd.DataFrame([{"runs": group, "count": len(items), "training seconds": sum(run["train_seconds"] for run in items)}
-                     for group, items in used_runs.items()]).set_index("runs")
+used_runs = {
+    "unregularized (50,000)": [baseline],
+    "no regularizer (subset)": [reference],
+    **{SWEEP_LABELS[kind]: expected(kind) for kind in SWEEP_LABELS},
+    "final recipe (50,000, validated)": [combination],
+    "final models (60,000)": expected("final"),
+}
+cost = pd.DataFrame(
+    [
+        {"runs": group, "count": len(items), "training seconds": sum(run["train_seconds"] for run in items)}
+        for group, items in used_runs.items()
+    ]
+).set_index("runs")
 cost.loc["total"] = [cost["count"].sum(), cost["training seconds"].sum()]
 show_table(cost, caption="Training time by group of runs", decimals=0)
 
 # %%
 sweep_rows = pd.concat([table.assign(kind=kind) for kind, table in sweep_tables.items()], ignore_index=True)
-sweep_rows[["kind", "value", "validation_accuracy", "train_accuracy", "gap", "epochs_run", "train_seconds"]].to_csv(
-    outputs.curve_file("sweeps"), index=False)
+sweep_rows[
+    ["kind", "value", "validation_accuracy", "train_accuracy", "gap", "epochs_run", "train_seconds"]
+].to_csv(outputs.curve_file("sweeps"), index=False)
 pd.concat([history_of(baseline, "unregularized"), history_of(combination, "final recipe")]).to_csv(
-    outputs.curve_file("learning_curves"), index=False)
+    outputs.curve_file("learning_curves"), index=False
+)
 architecture = "784-" + "-".join(map(str, params.hidden_units)) + f"-{data.num_classes}"
-parameters = int(model_summary(dense_network(params.hidden_units, data.num_classes)).loc["total", "trainable"])
-write_metrics(outputs.metrics_file, data.name, {
-    "dense_unregularized": ModelMetrics(
-        architecture=architecture, parameters=parameters, epochs=baseline["epochs_run"], seeds=[baseline["seed"]],
-        validation_accuracy_mean=baseline["validation_accuracy"], train_seconds_mean=baseline["train_seconds"],
-        images_per_second_mean=baseline["images_per_second"], train_accuracy=baseline["train_accuracy"],
-        validation_accuracy=baseline["validation_accuracy"], source_train_accuracy=SOURCE["train_accuracy"]),
-    "dense_regularized": model_metrics(
-        final_table.reset_index().rename(columns={"test accuracy": "test_accuracy", "training seconds": "train_seconds",
-                                                  "images per second": "images_per_second"}),
-        architecture=architecture, parameters=parameters, epochs=recipe.epochs,
-        regularizers={"l1": recipe.l1, "l2": recipe.l2, "dropout": recipe.dropout, "max_norm": recipe.max_norm,
-                      "shift_fraction": recipe.shift_fraction},
-        misclassified=final_table["misclassified"].tolist(), misclassified_first_seed=headline["misclassified"],
-        validation_accuracy_mean=combination["validation_accuracy"], source_test_accuracy=SOURCE["test_accuracy"],
-        source_misclassified=SOURCE["misclassified"]),
-}, best_strengths={row["regularizer"]: row["best strength"] for row in best_rows},
-   training_seconds_total=float(cost.loc["total", "training seconds"]))
+parameters = int(
+    model_summary(dense_network(params.hidden_units, data.num_classes)).loc["total", "trainable"]
+)
+write_metrics(
+    outputs.metrics_file,
+    data.name,
+    {
+        "dense_unregularized": ModelMetrics(
+            architecture=architecture,
+            parameters=parameters,
+            epochs=baseline["epochs_run"],
+            seeds=[baseline["seed"]],
+            validation_accuracy_mean=baseline["validation_accuracy"],
+            train_seconds_mean=baseline["train_seconds"],
+            images_per_second_mean=baseline["images_per_second"],
+            train_accuracy=baseline["train_accuracy"],
+            validation_accuracy=baseline["validation_accuracy"],
+            source_train_accuracy=SOURCE["train_accuracy"],
+        ),
+        "dense_regularized": model_metrics(
+            final_table.reset_index().rename(
+                columns={
+                    "test accuracy": "test_accuracy",
+                    "training seconds": "train_seconds",
+                    "images per second": "images_per_second",
+                }
+            ),
+            architecture=architecture,
+            parameters=parameters,
+            epochs=recipe.epochs,
+            regularizers={
+                "l1": recipe.l1,
+                "l2": recipe.l2,
+                "dropout": recipe.dropout,
+                "max_norm": recipe.max_norm,
+                "shift_fraction": recipe.shift_fraction,
+            },
+            misclassified=final_table["misclassified"].tolist(),
+            misclassified_first_seed=headline["misclassified"],
+            validation_accuracy_mean=combination["validation_accuracy"],
+            source_test_accuracy=SOURCE["test_accuracy"],
+            source_misclassified=SOURCE["misclassified"],
+        ),
+    },
+    best_strengths={row["regularizer"]: row["best strength"] for row in best_rows},
+    training_seconds_total=float(cost.loc["total", "training seconds"]),
+)
 show_provenance(data.manifest, seeds=list(params.seeds), start_time=start_time)

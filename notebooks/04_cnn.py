@@ -90,9 +90,15 @@ start_time = setup_notebook()
 outputs = NotebookOutputs("04_cnn")
 data = load_prepared(prepared_path("mnist"))
 runs = results_for(outputs.name, params)
-RUN_COLUMNS = {"epochs_run": "epochs run", "best_epoch": "best epoch", "train_accuracy": "train accuracy",
-               "validation_accuracy": "validation accuracy", "test_accuracy": "test accuracy",
-               "train_seconds": "training seconds", "images_per_second": "images per second"}
+RUN_COLUMNS = {
+    "epochs_run": "epochs run",
+    "best_epoch": "best epoch",
+    "train_accuracy": "train accuracy",
+    "validation_accuracy": "validation accuracy",
+    "test_accuracy": "test accuracy",
+    "train_seconds": "training seconds",
+    "images_per_second": "images per second",
+}
 
 # %% [markdown]
 # ## The networks
@@ -101,8 +107,10 @@ RUN_COLUMNS = {"epochs_run": "epochs run", "best_epoch": "best epoch", "train_ac
 # normalization keeps a running mean and variance per channel (the non-trainable parameters).
 
 # %%
-summaries = {SIMPLE_CNN: model_summary(simple_cnn(data.num_classes)),
-             IMPROVED_CNN: model_summary(improved_cnn(data.num_classes, **improved_cnn_options(params.improved)))}
+summaries = {
+    SIMPLE_CNN: model_summary(simple_cnn(data.num_classes)),
+    IMPROVED_CNN: model_summary(improved_cnn(data.num_classes, **improved_cnn_options(params.improved))),
+}
 for label, summary in summaries.items():
     show_table(summary, caption=f"{label}: layers and parameter counts", decimals=0)
 
@@ -122,19 +130,30 @@ choices = runs.table(phase=VALIDATION).set_index("model")
 choices.loc[SIMPLE_CNN, "best_epoch"] = choices.loc[SIMPLE_CNN, "epochs_run"]
 for label in choices.index:  # the accuracy of the epoch kept
     mine = curves[curves["model"] == label]
-    choices.loc[label, "validation_accuracy"] = float(mine.loc[mine["epoch"] == choices.loc[label, "best_epoch"], "val_accuracy"].iloc[0])
-show_table(choices[["epochs_run", "best_epoch", "validation_accuracy", "train_seconds", "images_per_second"]]
-           .rename(columns=RUN_COLUMNS), caption=f"Runs on the training images, scored on validation (seed {params.seeds[0]})",
-           decimals=4)
+    choices.loc[label, "validation_accuracy"] = float(
+        mine.loc[mine["epoch"] == choices.loc[label, "best_epoch"], "val_accuracy"].iloc[0]
+    )
+show_table(
+    choices[["epochs_run", "best_epoch", "validation_accuracy", "train_seconds", "images_per_second"]].rename(
+        columns=RUN_COLUMNS
+    ),
+    caption=f"Runs on the training images, scored on validation (seed {params.seeds[0]})",
+    decimals=4,
+)
 kept = int(choices.loc[IMPROVED_CNN, "best_epoch"])
-display(Markdown(
-    f"The final models train for {params.simple_epochs} epochs (simple CNN, as in the source) and "
-    f"{params.improved.epochs} epochs (improved CNN, `improved.epochs` in the params). The validation run "
-    f"of the improved CNN's {params.validation_epochs}-epoch schedule kept epoch {kept}: "
-    + ("the params agree with it." if kept == params.improved.epochs else
-       f"**the params disagree with it**: set `improved.epochs: {kept}` in params/04_cnn.yaml to follow the "
-       "validation run.")
-))
+display(
+    Markdown(
+        f"The final models train for {params.simple_epochs} epochs (simple CNN, as in the source) and "
+        f"{params.improved.epochs} epochs (improved CNN, `improved.epochs` in the params). The validation "
+        f"run of the improved CNN's {params.validation_epochs}-epoch schedule kept epoch {kept}: "
+        + (
+            "the params agree with it."
+            if kept == params.improved.epochs
+            else f"**the params disagree with it**: set `improved.epochs: {kept}` in params/04_cnn.yaml to "
+            "follow the validation run."
+        )
+    )
+)
 
 # %% [markdown]
 # ## Learning curves
@@ -146,18 +165,22 @@ display(Markdown(
 # %%
 show_figure(figures.accuracy_curves_side_by_side(curves, panel="model", hue="seed"))
 stability = validation_stability(curves, by=["model", "seed"])
-show_table(stability.set_index(["model", "seed"]), caption="How steadily validation accuracy evolves", decimals=3)
+show_table(
+    stability.set_index(["model", "seed"]), caption="How steadily validation accuracy evolves", decimals=3
+)
 falls = stability.groupby("model", sort=False)[["falls", "epochs"]].sum()
 smoother = stability.groupby("model")["mean |change| (pp)"].mean()
-display(Markdown(
-    f"The simple CNN's validation accuracy fell from one epoch to the next "
-    f"{falls.loc[SIMPLE_CNN, 'falls']} times in {falls.loc[SIMPLE_CNN, 'epochs'] - 1} epoch-to-epoch steps, "
-    f"the improved CNN's {falls.loc[IMPROVED_CNN, 'falls']} times in "
-    f"{falls.loc[IMPROVED_CNN, 'epochs'] - 1} steps; the mean absolute change per epoch is "
-    f"{smoother[SIMPLE_CNN]:.3f} and {smoother[IMPROVED_CNN]:.3f} percentage points. One validation run per "
-    "network cannot tell whether one evolves more chaotically than the other: that would need the spread of "
-    "these counts over several seeds."
-))
+display(
+    Markdown(
+        f"The simple CNN's validation accuracy fell from one epoch to the next "
+        f"{falls.loc[SIMPLE_CNN, 'falls']} times in {falls.loc[SIMPLE_CNN, 'epochs'] - 1} epoch-to-epoch "
+        f"steps, the improved CNN's {falls.loc[IMPROVED_CNN, 'falls']} times in "
+        f"{falls.loc[IMPROVED_CNN, 'epochs'] - 1} steps; the mean absolute change per epoch is "
+        f"{smoother[SIMPLE_CNN]:.3f} and {smoother[IMPROVED_CNN]:.3f} percentage points. One validation run "
+        "per network cannot tell whether one evolves more chaotically than the other: that would need the "
+        "spread of these counts over several seeds."
+    )
+)
 
 # %% [markdown]
 # ## Final models
@@ -169,30 +192,48 @@ display(Markdown(
 
 # %%
 results = runs.table(phase=FINAL)
-results["train_accuracy"] = [runs.result(f"final-{'simple' if m == SIMPLE_CNN else 'improved'}-seed{s}")["history"][-1]["accuracy"]
-                             for m, s in zip(results["model"], results["seed"])]
-show_table(results.set_index(["model", "seed"])[["epochs_run", "train_accuracy", "test_accuracy", "train_seconds",
-                                                "images_per_second"]].rename(columns=RUN_COLUMNS),
-           caption="Runs per model and seed", decimals=4)
+results["train_accuracy"] = [
+    runs.result(f"final-{'simple' if m == SIMPLE_CNN else 'improved'}-seed{s}")["history"][-1]["accuracy"]
+    for m, s in zip(results["model"], results["seed"])
+]
+show_table(
+    results.set_index(["model", "seed"])[
+        ["epochs_run", "train_accuracy", "test_accuracy", "train_seconds", "images_per_second"]
+    ].rename(columns=RUN_COLUMNS),
+    caption="Runs per model and seed",
+    decimals=4,
+)
 by_model = {label: results[results["model"] == label] for label in (SIMPLE_CNN, IMPROVED_CNN)}
-show_table(pd.DataFrame([{
-    "model": label, "parameters": int(summaries[label].loc["total", "trainable"]),
-    "validation accuracy": f"{100 * choices.loc[label, 'validation_accuracy']:.2f} %",
-    "test accuracy": percent_mean_sd(mine["test_accuracy"]),
-    "training seconds": f"{mine['train_seconds'].mean():.0f}",
-    "images per second": f"{mine['images_per_second'].mean():.0f}"} for label, mine in by_model.items()]).set_index("model"),
-    caption=f"Final models: mean ± sd over {len(params.seeds)} seeds (validation: the seed-{params.seeds[0]} run "
-            "that chose the epochs)", decimals=0)
+show_table(
+    pd.DataFrame(
+        [
+            {
+                "model": label,
+                "parameters": int(summaries[label].loc["total", "trainable"]),
+                "validation accuracy": f"{100 * choices.loc[label, 'validation_accuracy']:.2f} %",
+                "test accuracy": percent_mean_sd(mine["test_accuracy"]),
+                "training seconds": f"{mine['train_seconds'].mean():.0f}",
+                "images per second": f"{mine['images_per_second'].mean():.0f}",
+            }
+            for label, mine in by_model.items()
+        ]
+    ).set_index("model"),
+    caption=f"Final models: mean ± sd over {len(params.seeds)} seeds (validation: the "
+    f"seed-{params.seeds[0]} run that chose the epochs)",
+    decimals=0,
+)
 simple_test, improved_test = by_model[SIMPLE_CNN]["test_accuracy"], by_model[IMPROVED_CNN]["test_accuracy"]
-display(Markdown(
-    f"**Simple CNN: {percent_mean_sd(simple_test)}** test accuracy against the source's single run of "
-    f"{100 * SIMPLE_CNN_TEST_ACCURACY:.2f} %. **Improved CNN: {percent_mean_sd(improved_test)}**, "
-    f"{mean_sd(1 - simple_test)[0] / max(mean_sd(1 - improved_test)[0], 1e-9):.1f} times fewer test errors. "
-    "Training times were measured on the machine named in the provenance block, with the runs trained side by "
-    "side (see the README on parallel runs); they compare the two networks within this run, not across machines. "
-    "How long each network needs to reach 99.0 % test accuracy, against the source's plain script, is measured "
-    "by `benchmarks/cnn_time_to_99.py` (see the README)."
-))
+display(
+    Markdown(
+        f"**Simple CNN: {percent_mean_sd(simple_test)}** test accuracy against the source's single run of "
+        f"{100 * SIMPLE_CNN_TEST_ACCURACY:.2f} %. **Improved CNN: {percent_mean_sd(improved_test)}**, "
+        f"{mean_sd(1 - simple_test)[0] / max(mean_sd(1 - improved_test)[0], 1e-9):.1f} times fewer test "
+        "errors. Training times were measured on the machine named in the provenance block, with the runs "
+        "trained side by side (see the README on parallel runs); they compare the two networks within this "
+        "run, not across machines. How long each network needs to reach 99.0 % test accuracy, against the "
+        "source's plain script, is measured by `benchmarks/cnn_time_to_99.py` (see the README)."
+    )
+)
 
 # %% [markdown]
 # ## Evaluation of one model each
@@ -201,25 +242,43 @@ display(Markdown(
 
 # %%
 first_seed = params.seeds[0]
-headlines = {label: show_test_evaluation(runs.probabilities(f"final-{short}-seed{first_seed}"), data.y_test, data.x_test,
-                                         data.class_names, params.gallery_size, model_label=f"{label}, seed {first_seed}")
-             for label, short in ((SIMPLE_CNN, "simple"), (IMPROVED_CNN, "improved"))}
+headlines = {
+    label: show_test_evaluation(
+        runs.probabilities(f"final-{short}-seed{first_seed}"),
+        data.y_test,
+        data.x_test,
+        data.class_names,
+        params.gallery_size,
+        model_label=f"{label}, seed {first_seed}",
+    )
+    for label, short in ((SIMPLE_CNN, "simple"), (IMPROVED_CNN, "improved"))
+}
 
 # %%
 curves.to_csv(outputs.curve_file("learning_curves"), index=False)
 filters = params.improved.filters
 architectures = {
     SIMPLE_CNN: "Conv32(3x3)-MaxPool-Conv64(3x3)-MaxPool-Conv64(3x3)-Dense64-Dense10",
-    IMPROVED_CNN: (f"Augment-Conv{filters[0]}-MaxPool-2xConv{filters[1]}-MaxPool-2xConv{filters[2]}-"
-                   f"Dense{params.improved.dense_units}-Dropout-Dense10, batch normalization after every convolution"),
+    IMPROVED_CNN: (
+        f"Augment-Conv{filters[0]}-MaxPool-2xConv{filters[1]}-MaxPool-2xConv{filters[2]}-"
+        f"Dense{params.improved.dense_units}-Dropout-Dense10, batch normalization after every convolution"
+    ),
 }
-write_metrics(outputs.metrics_file, data.name, {
-    key: model_metrics(
-        by_model[label].assign(validation_accuracy=choices.loc[label, "validation_accuracy"]),
-        architecture=architectures[label], parameters=summaries[label].loc["total", "trainable"],
-        epochs=by_model[label]["epochs_run"].iloc[0], train_images=int(by_model[label]["train_images"].iloc[0]),
-        misclassified_first_seed=headlines[label]["misclassified"], validation_falls=int(falls.loc[label, "falls"]),
-        source_test_accuracy=SIMPLE_CNN_TEST_ACCURACY if label == SIMPLE_CNN else None)
-    for key, label in (("simple_cnn", SIMPLE_CNN), ("improved_cnn", IMPROVED_CNN))
-})
+write_metrics(
+    outputs.metrics_file,
+    data.name,
+    {
+        key: model_metrics(
+            by_model[label].assign(validation_accuracy=choices.loc[label, "validation_accuracy"]),
+            architecture=architectures[label],
+            parameters=summaries[label].loc["total", "trainable"],
+            epochs=by_model[label]["epochs_run"].iloc[0],
+            train_images=int(by_model[label]["train_images"].iloc[0]),
+            misclassified_first_seed=headlines[label]["misclassified"],
+            validation_falls=int(falls.loc[label, "falls"]),
+            source_test_accuracy=SIMPLE_CNN_TEST_ACCURACY if label == SIMPLE_CNN else None,
+        )
+        for key, label in (("simple_cnn", SIMPLE_CNN), ("improved_cnn", IMPROVED_CNN))
+    },
+)
 show_provenance(data.manifest, seeds=list(params.seeds), start_time=start_time)

@@ -94,10 +94,13 @@ def build_model(classes: str, batch_norm: bool):
     return tiny_cnn(datasets[classes].num_classes, batch_norm, name=model_key(classes, batch_norm))
 
 
-display(Markdown(
-    "The 4-class variant merges the digits into " + ", ".join(
-        f"{{{', '.join(map(str, group))}}}" for group in params.class_groups) + "."
-))
+display(
+    Markdown(
+        "The 4-class variant merges the digits into "
+        + ", ".join(f"{{{', '.join(map(str, group))}}}" for group in params.class_groups)
+        + "."
+    )
+)
 
 # %% [markdown]
 # ## The networks and their parameters
@@ -111,7 +114,9 @@ display(Markdown(
 # (800 + 3,208 + 292 + 170 = 4,470).
 
 # %%
-summaries = {label(*configuration): model_summary(build_model(*configuration)) for configuration in CONFIGURATIONS}
+summaries = {
+    label(*configuration): model_summary(build_model(*configuration)) for configuration in CONFIGURATIONS
+}
 
 
 def counts_per_layer(kind: str) -> pd.DataFrame:
@@ -123,24 +128,34 @@ def counts_per_layer(kind: str) -> pd.DataFrame:
 
 
 trainable_table = counts_per_layer("trainable")
-trainable_table["source's hand count (10 classes, without BN)"] = pd.Series(
-    {**SOURCE_PARAMETER_COUNT, "total": sum(SOURCE_PARAMETER_COUNT.values())}
-).reindex(trainable_table.index).map(lambda count: f"{count:,.0f}" if pd.notna(count) else "–")
+trainable_table["source's hand count (10 classes, without BN)"] = (
+    pd.Series({**SOURCE_PARAMETER_COUNT, "total": sum(SOURCE_PARAMETER_COUNT.values())})
+    .reindex(trainable_table.index)
+    .map(lambda count: f"{count:,.0f}" if pd.notna(count) else "–")
+)
 show_table(trainable_table.rename_axis("layer"), caption="Trainable parameters per layer", decimals=0)
-show_table(counts_per_layer("non-trainable").rename_axis("layer"),
-           caption="Non-trainable parameters per layer (BN's running mean and variance)", decimals=0)
+show_table(
+    counts_per_layer("non-trainable").rename_axis("layer"),
+    caption="Non-trainable parameters per layer (BN's running mean and variance)",
+    decimals=0,
+)
 
 plain_10 = summaries[label("10 classes", False)]
 computed = {layer: int(plain_10.loc[layer, "trainable"]) for layer in SOURCE_PARAMETER_COUNT}
 assert computed == SOURCE_PARAMETER_COUNT, f"parameter counts differ from the source's: {computed}"
 assert int(plain_10.loc["total", "trainable"]) == sum(SOURCE_PARAMETER_COUNT.values())
-display(Markdown(
-    f"The 10-class network without BN has {plain_10.loc['total', 'trainable']:,} trainable parameters, "
-    f"layer by layer the source's " + " + ".join(f"{count:,}" for count in SOURCE_PARAMETER_COUNT.values())
-    + f"; with 4 classes, {summaries[label('4 classes', False)].loc['total', 'trainable']:,}. "
-    f"BN adds {summaries[label('10 classes', True)].loc['total', 'trainable'] - plain_10.loc['total', 'trainable']} "
-    f"trainable and {summaries[label('10 classes', True)].loc['total', 'non-trainable']} non-trainable parameters."
-))
+display(
+    Markdown(
+        f"The 10-class network without BN has {plain_10.loc['total', 'trainable']:,} trainable parameters, "
+        f"layer by layer the source's "
+        + " + ".join(f"{count:,}" for count in SOURCE_PARAMETER_COUNT.values())
+        + f"; with 4 classes, {summaries[label('4 classes', False)].loc['total', 'trainable']:,}. "
+        "BN adds "
+        f"{summaries[label('10 classes', True)].loc['total', 'trainable'] - plain_10.loc['total', 'trainable']} "  # noqa: E501
+        f"trainable and {summaries[label('10 classes', True)].loc['total', 'non-trainable']} non-trainable "
+        "parameters."
+    )
+)
 
 # %% [markdown]
 # ## Training runs
@@ -156,21 +171,36 @@ display(Markdown(
 
 # %%
 runs = trained.table().rename(columns={"batch_norm": "batch norm"})
-runs["validation accuracy"] = [trained.result(key)["history"][-1]["val_accuracy"] for key in
-                               (spec.key for spec in trained.specs)]
-runs["ms per step"] = 1000 * runs["train_seconds"] / (params.epochs * np.ceil(runs["train_images"] / params.batch_size))
-runs = runs.rename(columns={"test_accuracy": "test accuracy", "train_seconds": "training seconds",
-                            "images_per_second": "images per second"})
-correct = {(spec.labels["classes"], spec.labels["batch_norm"], spec.labels["seed"]):
-           trained.probabilities(spec.key).argmax(1) == datasets[spec.labels["classes"]].y_test for spec in trained.specs}
+runs["validation accuracy"] = [
+    trained.result(key)["history"][-1]["val_accuracy"] for key in (spec.key for spec in trained.specs)
+]
+runs["ms per step"] = (
+    1000 * runs["train_seconds"] / (params.epochs * np.ceil(runs["train_images"] / params.batch_size))
+)
+runs = runs.rename(
+    columns={
+        "test_accuracy": "test accuracy",
+        "train_seconds": "training seconds",
+        "images_per_second": "images per second",
+    }
+)
+correct = {
+    (spec.labels["classes"], spec.labels["batch_norm"], spec.labels["seed"]): trained.probabilities(
+        spec.key
+    ).argmax(1)
+    == datasets[spec.labels["classes"]].y_test
+    for spec in trained.specs
+}
 curves = trained.curves().drop(columns=["model_key"])
-display(Markdown(
-    f"{len(runs)} runs of {params.epochs} epochs on {len(data.y_train):,} images, batch {params.batch_size}: "
-    f"{runs['training seconds'].mean():.0f} s per run on average "
-    f"({runs['ms per step'].mean():.1f} ms per training step, the validation passes included; "
-    f"{runs['images per second'].mean():,.0f} training images per second), "
-    f"{runs['training seconds'].sum() / 60:.1f} minutes of training in all."
-))
+display(
+    Markdown(
+        f"{len(runs)} runs of {params.epochs} epochs on {len(data.y_train):,} images, batch "
+        f"{params.batch_size}: {runs['training seconds'].mean():.0f} s per run on average "
+        f"({runs['ms per step'].mean():.1f} ms per training step, the validation passes included; "
+        f"{runs['images per second'].mean():,.0f} training images per second), "
+        f"{runs['training seconds'].sum() / 60:.1f} minutes of training in all."
+    )
+)
 
 # %% [markdown]
 # ## Test accuracy: mean ± sd over seeds, beside the source's single runs
@@ -179,19 +209,27 @@ display(Markdown(
 summary_rows = []
 for classes, batch_norm in CONFIGURATIONS:
     chosen = runs[(runs["classes"] == classes) & (runs["batch norm"] == batch_norm)]
-    summary_rows.append({
-        "configuration": label(classes, batch_norm),
-        "test accuracy (%)": percent_mean_sd(chosen["test accuracy"]).removesuffix(" %"),
-        "validation (%)": percent_mean_sd(chosen["validation accuracy"]).removesuffix(" %"),
-        "source, single run (%)": f"{100 * SOURCE_TEST_ACCURACY[classes, batch_norm]:.2f}",
-        "s per run": chosen["training seconds"].mean(),
-    })
-show_table(pd.DataFrame(summary_rows).set_index("configuration"),
-           caption=f"Test accuracy over {len(params.seeds)} seeds (mean ± sd; validation after the last epoch)",
-           decimals=1)
-show_table(runs.assign(configuration=[label(c, b) for c, b in zip(runs["classes"], runs["batch norm"])])
-           .pivot(index="seed", columns="configuration", values="test accuracy")[[label(*c) for c in CONFIGURATIONS]],
-           caption="Test accuracy of every run", decimals=4)
+    summary_rows.append(
+        {
+            "configuration": label(classes, batch_norm),
+            "test accuracy (%)": percent_mean_sd(chosen["test accuracy"]).removesuffix(" %"),
+            "validation (%)": percent_mean_sd(chosen["validation accuracy"]).removesuffix(" %"),
+            "source, single run (%)": f"{100 * SOURCE_TEST_ACCURACY[classes, batch_norm]:.2f}",
+            "s per run": chosen["training seconds"].mean(),
+        }
+    )
+show_table(
+    pd.DataFrame(summary_rows).set_index("configuration"),
+    caption=f"Test accuracy over {len(params.seeds)} seeds (mean ± sd; validation after the last epoch)",
+    decimals=1,
+)
+show_table(
+    runs.assign(configuration=[label(c, b) for c, b in zip(runs["classes"], runs["batch norm"])]).pivot(
+        index="seed", columns="configuration", values="test accuracy"
+    )[[label(*c) for c in CONFIGURATIONS]],
+    caption="Test accuracy of every run",
+    decimals=4,
+)
 
 # %% [markdown]
 # ## Is BN's gain significant?
@@ -211,51 +249,85 @@ comparisons, comparison_rows = {}, []
 for classes in datasets:
     plain = runs[(runs["classes"] == classes) & ~runs["batch norm"]].set_index("seed")["test accuracy"]
     with_bn = runs[(runs["classes"] == classes) & runs["batch norm"]].set_index("seed")["test accuracy"]
-    interval = paired_difference_interval(plain[list(params.seeds)], with_bn[list(params.seeds)], params.confidence)
-    tests = {seed: mcnemar_exact(correct[classes, False, seed], correct[classes, True, seed]) for seed in params.seeds}
+    interval = paired_difference_interval(
+        plain[list(params.seeds)], with_bn[list(params.seeds)], params.confidence
+    )
+    tests = {
+        seed: mcnemar_exact(correct[classes, False, seed], correct[classes, True, seed])
+        for seed in params.seeds
+    }
     for seed, test in tests.items():
-        comparison_rows.append({
-            "classes": classes, "seed": seed,
-            "difference (points)": 100 * (with_bn[seed] - plain[seed]),
-            "right only without BN": test["a_only"], "right only with BN": test["b_only"],
-            "McNemar p": f"{test['p_value']:.3g}",
-        })
+        comparison_rows.append(
+            {
+                "classes": classes,
+                "seed": seed,
+                "difference (points)": 100 * (with_bn[seed] - plain[seed]),
+                "right only without BN": test["a_only"],
+                "right only with BN": test["b_only"],
+                "McNemar p": f"{test['p_value']:.3g}",
+            }
+        )
     comparisons[classes] = {
-        "difference_mean": interval["mean"], "difference_ci_low": interval["low"],
-        "difference_ci_high": interval["high"], "confidence": params.confidence,
+        "difference_mean": interval["mean"],
+        "difference_ci_low": interval["low"],
+        "difference_ci_high": interval["high"],
+        "confidence": params.confidence,
         "mcnemar": {str(seed): test for seed, test in tests.items()},
         "source_difference": SOURCE_TEST_ACCURACY[classes, True] - SOURCE_TEST_ACCURACY[classes, False],
     }
-show_table(pd.DataFrame(comparison_rows).set_index("classes"),
-           caption="Paired comparison per seed on the test set (McNemar's exact test, two-sided)", decimals=3)
-interval_table = pd.DataFrame({
-    classes: {"mean difference (points)": 100 * result["difference_mean"],
-              f"{100 * params.confidence:.0f} % CI low": 100 * result["difference_ci_low"],
-              f"{100 * params.confidence:.0f} % CI high": 100 * result["difference_ci_high"],
-              "source's difference (points)": 100 * result["source_difference"]}
-    for classes, result in comparisons.items()
-}).T
-show_table(interval_table, caption=f"Seed-level difference, with BN minus without ({len(params.seeds)} paired seeds)",
-           decimals=2)
+show_table(
+    pd.DataFrame(comparison_rows).set_index("classes"),
+    caption="Paired comparison per seed on the test set (McNemar's exact test, two-sided)",
+    decimals=3,
+)
+interval_table = pd.DataFrame(
+    {
+        classes: {
+            "mean difference (points)": 100 * result["difference_mean"],
+            f"{100 * params.confidence:.0f} % CI low": 100 * result["difference_ci_low"],
+            f"{100 * params.confidence:.0f} % CI high": 100 * result["difference_ci_high"],
+            "source's difference (points)": 100 * result["source_difference"],
+        }
+        for classes, result in comparisons.items()
+    }
+).T
+show_table(
+    interval_table,
+    caption=f"Seed-level difference, with BN minus without ({len(params.seeds)} paired seeds)",
+    decimals=2,
+)
 
 
 def verdict(classes: str) -> str:
     result = comparisons[classes]
-    low, high, mean = (100 * result[key] for key in ("difference_ci_low", "difference_ci_high", "difference_mean"))
+    low, high, mean = (
+        100 * result[key] for key in ("difference_ci_low", "difference_ci_high", "difference_mean")
+    )
     p_values = [test["p_value"] for test in result["mcnemar"].values()]
     significant_pairs = sum(p < 1 - params.confidence for p in p_values)
     if np.isnan(low):
         seed_level = "a single seed gives no interval"
     elif low > 0:
-        seed_level = f"the {100 * params.confidence:.0f} % interval [{low:.2f}, {high:.2f}] lies above zero: significant"
+        seed_level = (
+            f"the {100 * params.confidence:.0f} % interval [{low:.2f}, {high:.2f}] "
+            "lies above zero: significant"
+        )
     elif high < 0:
-        seed_level = f"the {100 * params.confidence:.0f} % interval [{low:.2f}, {high:.2f}] lies below zero: BN is worse"
+        seed_level = (
+            f"the {100 * params.confidence:.0f} % interval [{low:.2f}, {high:.2f}] "
+            "lies below zero: BN is worse"
+        )
     else:
-        seed_level = f"the {100 * params.confidence:.0f} % interval [{low:.2f}, {high:.2f}] contains zero: not significant"
-    return (f"- **{classes}**: BN changes test accuracy by {mean:+.2f} points on average "
-            f"(source: {100 * result['source_difference']:+.2f}); {seed_level}. McNemar: "
-            f"{significant_pairs} of {len(p_values)} seed pairs differ at the {100 * (1 - params.confidence):.0f} % "
-            f"level (p = {', '.join(f'{p:.3g}' for p in p_values)}).")
+        seed_level = (
+            f"the {100 * params.confidence:.0f} % interval [{low:.2f}, {high:.2f}] "
+            "contains zero: not significant"
+        )
+    return (
+        f"- **{classes}**: BN changes test accuracy by {mean:+.2f} points on average "
+        f"(source: {100 * result['source_difference']:+.2f}); {seed_level}. McNemar: "
+        f"{significant_pairs} of {len(p_values)} seed pairs differ at the "
+        f"{100 * (1 - params.confidence):.0f} % level (p = {', '.join(f'{p:.3g}' for p in p_values)})."
+    )
 
 
 display(Markdown("**Verdict.**\n\n" + "\n".join(verdict(classes) for classes in datasets)))
@@ -266,9 +338,13 @@ display(Markdown("**Verdict.**\n\n" + "\n".join(verdict(classes) for classes in 
 # Mean over seeds per epoch; dashed lines are training, solid lines validation.
 
 # %%
-mean_curves = (curves.drop(columns="seed")
-               .assign(model=lambda frame: np.where(frame["batch_norm"], "with BN", "without BN"))
-               .groupby(["classes", "model", "epoch"], sort=False).mean(numeric_only=True).reset_index())
+mean_curves = (
+    curves.drop(columns="seed")
+    .assign(model=lambda frame: np.where(frame["batch_norm"], "with BN", "without BN"))
+    .groupby(["classes", "model", "epoch"], sort=False)
+    .mean(numeric_only=True)
+    .reset_index()
+)
 for classes in datasets:
     display(Markdown(f"**{classes}**"))
     show_figure(figures.learning_curves(mean_curves[mean_curves["classes"] == classes], hue="model"))
@@ -286,8 +362,13 @@ for classes, batch_norm in CONFIGURATIONS:
     display(Markdown(f"### {label(classes, batch_norm)}"))
     subset = datasets[classes]
     headlines[classes, batch_norm] = show_test_evaluation(
-        trained.probabilities(f"{model_key(classes, batch_norm)}-seed{first_seed}"), subset.y_test, subset.x_test, subset.class_names,
-        params.gallery_size, model_label=f"{label(classes, batch_norm)}, seed {first_seed}")
+        trained.probabilities(f"{model_key(classes, batch_norm)}-seed{first_seed}"),
+        subset.y_test,
+        subset.x_test,
+        subset.class_names,
+        params.gallery_size,
+        model_label=f"{label(classes, batch_norm)}, seed {first_seed}",
+    )
 
 # %%
 curves.to_csv(outputs.curve_file("learning_curves"), index=False)
@@ -296,19 +377,36 @@ for classes, batch_norm in CONFIGURATIONS:
     chosen = runs[(runs["classes"] == classes) & (runs["batch norm"] == batch_norm)]
     summary = summaries[label(classes, batch_norm)]
     models[model_key(classes, batch_norm)] = model_metrics(
-        chosen.rename(columns={"test accuracy": "test_accuracy", "training seconds": "train_seconds",
-                               "images per second": "images_per_second", "validation accuracy": "validation_accuracy"}),
+        chosen.rename(
+            columns={
+                "test accuracy": "test_accuracy",
+                "training seconds": "train_seconds",
+                "images per second": "images_per_second",
+                "validation accuracy": "validation_accuracy",
+            }
+        ),
         architecture="conv16@7x7-maxpool-conv8@5x5-maxpool-conv4@3x3s2-avgpool-dense"
-                     + (", BN after each convolution" if batch_norm else ""),
-        parameters=summary.loc["total", "trainable"], epochs=params.epochs,
-        classes=list(datasets[classes].class_names), non_trainable_parameters=int(summary.loc["total", "non-trainable"]),
-        batch_size=params.batch_size, ms_per_step_mean=round(chosen["ms per step"].mean(), 3),
+        + (", BN after each convolution" if batch_norm else ""),
+        parameters=summary.loc["total", "trainable"],
+        epochs=params.epochs,
+        classes=list(datasets[classes].class_names),
+        non_trainable_parameters=int(summary.loc["total", "non-trainable"]),
+        batch_size=params.batch_size,
+        ms_per_step_mean=round(chosen["ms per step"].mean(), 3),
         misclassified_first_seed=headlines[classes, batch_norm]["misclassified"],
-        source_test_accuracy=SOURCE_TEST_ACCURACY[classes, batch_norm])
+        source_test_accuracy=SOURCE_TEST_ACCURACY[classes, batch_norm],
+    )
 write_metrics(
-    outputs.metrics_file, data.name, models, class_groups=[list(group) for group in params.class_groups],
+    outputs.metrics_file,
+    data.name,
+    models,
+    class_groups=[list(group) for group in params.class_groups],
     tensorflow_onednn=os.environ.get("TF_ENABLE_ONEDNN_OPTS") == "1",
-    bn_comparisons={classes.replace(" ", "_"): {key: (round(value, 6) if isinstance(value, float) else value)
-                                               for key, value in result.items()}
-                    for classes, result in comparisons.items()})
+    bn_comparisons={
+        classes.replace(" ", "_"): {
+            key: (round(value, 6) if isinstance(value, float) else value) for key, value in result.items()
+        }
+        for classes, result in comparisons.items()
+    },
+)
 show_provenance(data.manifest, seeds=list(params.seeds), start_time=start_time)

@@ -65,7 +65,14 @@ from charrec.params import HiraganaParams
 from charrec.plans import improved_cnn_options
 from charrec.prepared import load_prepared, prepared_path
 from charrec.references import KMNIST_DENSE_TEST_ACCURACY
-from charrec.report import model_summary, printable_class_names, setup_notebook, show_figure, show_provenance, show_table
+from charrec.report import (
+    model_summary,
+    printable_class_names,
+    setup_notebook,
+    show_figure,
+    show_provenance,
+    show_table,
+)
 from charrec.tasks import results_for
 
 params = HiraganaParams.from_namespace(globals())
@@ -87,14 +94,21 @@ for warning in font_warnings:
 # a stratified, seeded validation part of the training images.
 
 # %%
-class_table = pd.DataFrame({
-    "character": data.class_names,
-    "train": np.bincount(data.y_train, minlength=data.num_classes),
-    "validation": np.bincount(data.y_val, minlength=data.num_classes),
-    "test": np.bincount(data.y_test, minlength=data.num_classes),
-}, index=pd.Index(range(data.num_classes), name="index"))
+class_table = pd.DataFrame(
+    {
+        "character": data.class_names,
+        "train": np.bincount(data.y_train, minlength=data.num_classes),
+        "validation": np.bincount(data.y_val, minlength=data.num_classes),
+        "test": np.bincount(data.y_test, minlength=data.num_classes),
+    },
+    index=pd.Index(range(data.num_classes), name="index"),
+)
 show_table(class_table, caption=f"{params.dataset}: classes and images per subset", decimals=0)
-show_figure(figures.class_counts(class_table.set_index(pd.Index(labels, name="class"))[["train", "validation", "test"]]))
+show_figure(
+    figures.class_counts(
+        class_table.set_index(pd.Index(labels, name="class"))[["train", "validation", "test"]]
+    )
+)
 
 # %% [markdown]
 # Random training examples of each class (one row per character):
@@ -115,7 +129,9 @@ show_figure(figures.sample_grid(data.x_train, data.y_train, labels, per_class=10
 # and wider layers (`cnn_epochs`, `cnn_filters`) at a proportional cost in time.
 
 # %%
-dense = models.dense_network(params.dense_hidden_units, data.num_classes, dropout=params.dense_dropout_rates[-1])
+dense = models.dense_network(
+    params.dense_hidden_units, data.num_classes, dropout=params.dense_dropout_rates[-1]
+)
 show_table(model_summary(dense), caption="Dense network (parameters per layer)", decimals=0)
 cnn = models.improved_cnn(data.num_classes, **improved_cnn_options(params.cnn))
 show_table(model_summary(cnn), caption="CNN (parameters per layer)", decimals=0)
@@ -128,8 +144,14 @@ parameters = {"dense": int(dense.count_params()), "CNN": int(cnn.count_params())
 # dense networks stop early, the CNN follows its fixed schedule.
 
 # %%
-COLUMNS = {"epochs_run": "epochs run", "best_epoch": "best epoch", "validation_accuracy": "validation accuracy",
-           "test_accuracy": "test accuracy", "train_seconds": "training seconds", "images_per_second": "images per second"}
+COLUMNS = {
+    "epochs_run": "epochs run",
+    "best_epoch": "best epoch",
+    "validation_accuracy": "validation accuracy",
+    "test_accuracy": "test accuracy",
+    "train_seconds": "training seconds",
+    "images_per_second": "images per second",
+}
 
 
 def results_on(dataset: str) -> pd.DataFrame:
@@ -148,9 +170,11 @@ show_figure(figures.learning_curves(curves, hue="model"))
 result_table = results_on(params.dataset)
 source = {f"dense, dropout {rate:g}": accuracy for rate, accuracy in KMNIST_DENSE_TEST_ACCURACY.items()}
 result_table["source report"] = [source.get(model, np.nan) for model in result_table.index]
-show_table(result_table[[*COLUMNS, "source report"]].rename(columns=COLUMNS),
-           caption=f"{params.dataset}: one seed ({params.seed}) per model; accuracies at the best validation epoch",
-           decimals=4)
+show_table(
+    result_table[[*COLUMNS, "source report"]].rename(columns=COLUMNS),
+    caption=f"{params.dataset}: one seed ({params.seed}) per model; accuracies at the best validation epoch",
+    decimals=4,
+)
 
 # %% [markdown]
 # ## Evaluation of the CNN on the test set
@@ -159,8 +183,14 @@ show_table(result_table[[*COLUMNS, "source report"]].rename(columns=COLUMNS),
 # characters as labels.
 
 # %%
-cnn_headline = show_test_evaluation(runs.probabilities(f"{params.dataset}-cnn"), data.y_test, data.x_test, labels,
-                                    params.gallery_size, model_label=f"CNN on {params.dataset}")
+cnn_headline = show_test_evaluation(
+    runs.probabilities(f"{params.dataset}-cnn"),
+    data.y_test,
+    data.x_test,
+    labels,
+    params.gallery_size,
+    model_label=f"CNN on {params.dataset}",
+)
 
 # %% [markdown]
 # ## How much harder than MNIST?
@@ -169,30 +199,47 @@ cnn_headline = show_test_evaluation(runs.probabilities(f"{params.dataset}-cnn"),
 
 # %%
 comparison = results_on(params.comparison_dataset)
-side_by_side = pd.DataFrame({
-    f"{params.dataset} test accuracy": result_table["test_accuracy"],
-    f"{params.comparison_dataset} test accuracy": comparison["test_accuracy"],
-})
+side_by_side = pd.DataFrame(
+    {
+        f"{params.dataset} test accuracy": result_table["test_accuracy"],
+        f"{params.comparison_dataset} test accuracy": comparison["test_accuracy"],
+    }
+)
 side_by_side["error ratio"] = (1 - side_by_side.iloc[:, 0]) / (1 - side_by_side.iloc[:, 1]).clip(lower=1e-4)
 show_table(side_by_side, caption="The same architectures on both datasets", decimals=4)
-display(Markdown(
-    f"Test error is {side_by_side['error ratio'].min():.1f}× to {side_by_side['error ratio'].max():.1f}× "
-    f"higher on {params.dataset} than on {params.comparison_dataset} for the same architecture."
-))
+display(
+    Markdown(
+        f"Test error is {side_by_side['error ratio'].min():.1f}× to {side_by_side['error ratio'].max():.1f}× "
+        f"higher on {params.dataset} than on {params.comparison_dataset} for the same architecture."
+    )
+)
 
 # %%
 curves.to_csv(outputs.curve_file("learning_curves"), index=False)
 names = {spec.labels["model"]: spec.labels["name"] for spec in runs.select(dataset=params.dataset)}
-write_metrics(outputs.metrics_file, params.dataset, {
-    names[model]: ModelMetrics(
-        architecture=names[model], parameters=parameters["CNN" if model == "CNN" else "dense"],
-        epochs=int(row["epochs_run"]), seeds=[params.seed], test_accuracy=[row["test_accuracy"]],
-        test_accuracy_mean=row["test_accuracy"], test_accuracy_sd=0.0,
-        validation_accuracy_mean=round(float(row["validation_accuracy"]), 6), train_seconds_mean=row["train_seconds"],
-        images_per_second_mean=row["images_per_second"],
-        misclassified_first_seed=cnn_headline["misclassified"] if model == "CNN" else None,
-        source_test_accuracy=source.get(model))
-    for model, row in result_table.iterrows()
-}, comparison={"dataset": params.comparison_dataset,  # same model keys as "models"
-               "test_accuracy": {names[model]: accuracy for model, accuracy in comparison["test_accuracy"].items()}})
+write_metrics(
+    outputs.metrics_file,
+    params.dataset,
+    {
+        names[model]: ModelMetrics(
+            architecture=names[model],
+            parameters=parameters["CNN" if model == "CNN" else "dense"],
+            epochs=int(row["epochs_run"]),
+            seeds=[params.seed],
+            test_accuracy=[row["test_accuracy"]],
+            test_accuracy_mean=row["test_accuracy"],
+            test_accuracy_sd=0.0,
+            validation_accuracy_mean=round(float(row["validation_accuracy"]), 6),
+            train_seconds_mean=row["train_seconds"],
+            images_per_second_mean=row["images_per_second"],
+            misclassified_first_seed=cnn_headline["misclassified"] if model == "CNN" else None,
+            source_test_accuracy=source.get(model),
+        )
+        for model, row in result_table.iterrows()
+    },
+    comparison={
+        "dataset": params.comparison_dataset,  # same model keys as "models"
+        "test_accuracy": {names[model]: accuracy for model, accuracy in comparison["test_accuracy"].items()},
+    },
+)
 show_provenance(data.manifest, seeds=[params.seed], start_time=start_time)

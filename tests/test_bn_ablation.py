@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from charrec.prepared import PreparedData, group_labels, with_grouped_classes
 from charrec.evaluation import mcnemar_exact, paired_difference_interval
 from charrec.models import tiny_cnn
+from charrec.prepared import PreparedData, group_labels, with_grouped_classes
 from charrec.report import model_summary
 from charrec.training import compile_classifier, make_deterministic, train
 
@@ -13,13 +13,20 @@ from charrec.training import compile_classifier, make_deterministic, train
 def test_tiny_cnn_has_the_source_parameter_counts():
     summary = model_summary(tiny_cnn(10))
     # The source's hand computation: 7*7*16+16, 5*5*16*8+8, 3*3*8*4+4, 16*10+10.
-    assert summary.loc[["conv_1", "conv_2", "conv_3", "class_probabilities"], "trainable"].tolist() == [800, 3208, 292, 170]
+    assert summary.loc[["conv_1", "conv_2", "conv_3", "class_probabilities"], "trainable"].tolist() == [
+        800,
+        3208,
+        292,
+        170,
+    ]
     assert summary.loc["total", "trainable"] == 4470 and summary.loc["total", "non-trainable"] == 0
     assert summary.loc["flatten", "output shape"] == "(16,)"
     assert model_summary(tiny_cnn(4)).loc["total", "trainable"] == 4368
     with_bn = model_summary(tiny_cnn(10, batch_norm=True))
     # BN: scale and offset trainable, moving mean and variance not, per channel (16 + 8 + 4 channels).
-    assert with_bn.loc["total", "trainable"] == 4470 + 2 * 28 and with_bn.loc["total", "non-trainable"] == 2 * 28
+    assert (
+        with_bn.loc["total", "trainable"] == 4470 + 2 * 28 and with_bn.loc["total", "non-trainable"] == 2 * 28
+    )
     assert with_bn.loc["batch_norm_1", "trainable"] == 32
 
 
@@ -30,14 +37,20 @@ def test_tiny_cnn_trains_with_grouped_steps_and_is_deterministic():
 
     def fit(steps_per_execution):
         make_deterministic(3)
-        model = compile_classifier(tiny_cnn(2, batch_norm=True), 0.003, steps_per_execution=steps_per_execution)
+        model = compile_classifier(
+            tiny_cnn(2, batch_norm=True), 0.003, steps_per_execution=steps_per_execution
+        )
         return train(model, x[:100], y[:100], (x[100:], y[100:]), epochs=2, batch_size=20, seed=3)
 
     grouped, single = fit(5), fit(1)
     # Grouping steps into one graph call changes the speed, not the training.
     np.testing.assert_allclose(grouped.history["loss"], single.history["loss"], rtol=1e-5)
-    np.testing.assert_allclose(grouped.model.predict(x[100:], verbose=0), single.model.predict(x[100:], verbose=0),
-                               rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(
+        grouped.model.predict(x[100:], verbose=0),
+        single.model.predict(x[100:], verbose=0),
+        rtol=1e-4,
+        atol=1e-6,
+    )
 
 
 def test_group_labels_maps_digits_to_groups():
@@ -50,7 +63,9 @@ def test_group_labels_maps_digits_to_groups():
 def test_with_grouped_classes_names_groups_by_members():
     labels = np.arange(40, dtype=np.uint8) % 10
     images = np.zeros((40, 28, 28), dtype=np.uint8)
-    data = PreparedData("tiny", tuple("0123456789"), images, labels, images[:10], labels[:10], images, labels, {})
+    data = PreparedData(
+        "tiny", tuple("0123456789"), images, labels, images[:10], labels[:10], images, labels, {}
+    )
     grouped = with_grouped_classes(data, [[0, 6], [1, 7], [2, 3, 5, 8], [4, 9]])
     assert grouped.class_names == ("0/6", "1/7", "2/3/5/8", "4/9")
     assert np.array_equal(grouped.x_test, data.x_test)

@@ -27,8 +27,15 @@ def test_augmentation_changes_images_in_training_only():
 
 
 def test_improved_cnn_predicts_deterministically_at_inference():
-    model = improved_cnn(10, filters=[4, 8, 8], dense_units=16, dropout=0.5,
-                         rotation_degrees=10, shift_fraction=0.1, zoom_fraction=0.1)
+    model = improved_cnn(
+        10,
+        filters=[4, 8, 8],
+        dense_units=16,
+        dropout=0.5,
+        rotation_degrees=10,
+        shift_fraction=0.1,
+        zoom_fraction=0.1,
+    )
     x = np.random.default_rng(0).integers(0, 256, size=(4, 28, 28), dtype=np.uint8)
     first, second = model.predict(x, verbose=0), model.predict(x, verbose=0)
     np.testing.assert_array_equal(first, second)  # no augmentation, no dropout outside training
@@ -45,8 +52,14 @@ def test_warmup_cosine_rises_to_the_peak_then_decays_to_zero():
 
 
 def test_validation_stability_counts_falls_and_changes():
-    curves = pd.DataFrame({"model": ["a"] * 4 + ["b"] * 3, "seed": 0, "epoch": [1, 2, 3, 4, 1, 2, 3],
-                           "val_accuracy": [0.97, 0.98, 0.975, 0.985, 0.98, 0.99, 0.995]})
+    curves = pd.DataFrame(
+        {
+            "model": ["a"] * 4 + ["b"] * 3,
+            "seed": 0,
+            "epoch": [1, 2, 3, 4, 1, 2, 3],
+            "val_accuracy": [0.97, 0.98, 0.975, 0.985, 0.98, 0.99, 0.995],
+        }
+    )
     table = validation_stability(curves, by=["model", "seed"]).set_index("model")
     assert table.loc["a", "falls"] == 1 and table.loc["b", "falls"] == 0
     np.testing.assert_allclose(table.loc["a", "largest fall (pp)"], 0.5)
@@ -54,7 +67,14 @@ def test_validation_stability_counts_falls_and_changes():
 
 
 def test_accuracy_curves_side_by_side_has_one_panel_per_model():
-    curves = pd.DataFrame({"model": ["a", "a", "b", "b"], "seed": 0, "epoch": [1, 2, 1, 2],
-                           "accuracy": [0.9, 0.95, 0.8, 0.9], "val_accuracy": [0.92, 0.94, 0.9, 0.95]})
+    curves = pd.DataFrame(
+        {
+            "model": ["a", "a", "b", "b"],
+            "seed": 0,
+            "epoch": [1, 2, 1, 2],
+            "accuracy": [0.9, 0.95, 0.8, 0.9],
+            "val_accuracy": [0.92, 0.94, 0.9, 0.95],
+        }
+    )
     figure = accuracy_curves_side_by_side(curves)
     assert [axis.get_title() for axis in figure.axes] == ["a", "b"]

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from charrec.data import DataError, prepare_dataset
-from charrec.prepared import load_prepared
 from charrec.idx import write_idx
 from charrec.params import DatasetParams, ParamsError
+from charrec.prepared import load_prepared
 from conftest import checksums_of, spec_for
 
 
@@ -49,7 +49,9 @@ def test_labels_outside_class_range(tmp_path, tiny_dataset):
 
 def test_validation_larger_than_training_is_a_params_error(tmp_path, tiny_dataset):
     _, checksums = tiny_dataset
-    with pytest.raises(ParamsError, match=r"'datasets.tiny.validation_size' is 400 but only 300 training images"):
+    with pytest.raises(
+        ParamsError, match=r"'datasets.tiny.validation_size' is 400 but only 300 training images"
+    ):
         prepare(tmp_path, checksums, validation_size=400)
 
 

@@ -19,7 +19,10 @@ def notebook_sources(names) -> tuple[str, ...]:
 
 
 def test_imports_are_found_at_any_depth():
-    source = "import charrec.backend\nfrom charrec import figures\ndef f():\n    from charrec.models import tiny_cnn\n"
+    source = (
+        "import charrec.backend\nfrom charrec import figures\ndef f():\n"
+        "    from charrec.models import tiny_cnn\n"
+    )
     assert imported_modules(source) == {"charrec", "charrec.backend", "charrec.figures", "charrec.models"}
 
 
@@ -36,11 +39,14 @@ def test_training_stages_list_their_closure_and_the_pinned_environment():
     assert not {dep for dep in deps if "templates" in dep or dep.endswith(("report.py", "figures.py"))}
 
 
-@pytest.mark.parametrize("stage, notebooks", [
-    ("report", list(STAGES["train"]["foreach"])),
-    ("01_data_exploration", ["01_data_exploration"]),
-    ("07_summary", ["07_summary"]),
-])
+@pytest.mark.parametrize(
+    "stage, notebooks",
+    [
+        ("report", list(STAGES["train"]["foreach"])),
+        ("01_data_exploration", ["01_data_exploration"]),
+        ("07_summary", ["07_summary"]),
+    ],
+)
 def test_report_stages_list_the_closure_of_the_runner_and_their_notebooks(stage, notebooks):
     missing = closure_files("charrec.run_notebook", sources=notebook_sources(notebooks)) - stage_deps(stage)
     assert not missing, f"{stage} misses {sorted(missing)}"

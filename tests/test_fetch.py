@@ -12,7 +12,8 @@ from conftest import make_idx_folder, spec_for
 
 @pytest.fixture
 def http_server():
-    """Serve a folder over HTTP on 127.0.0.1; yields (folder, base_url). Requests for `broken-*` are cut short."""
+    """Serve a folder over HTTP on 127.0.0.1; yields (folder, base_url). Requests for `broken-*` are cut
+    short."""
     served = {}
 
     class Handler(http.server.SimpleHTTPRequestHandler):
@@ -62,7 +63,9 @@ def test_flipped_byte_is_a_checksum_error_and_nothing_is_kept(tmp_path):
     data[5000] ^= 0xFF
     image_file.write_bytes(bytes(data))
     with pytest.raises(DataUnavailableError) as error:
-        fetch_dataset(spec_for(checksums), tmp_path / "raw", local_dir=str(tmp_path / "source"), log=lambda _: None)
+        fetch_dataset(
+            spec_for(checksums), tmp_path / "raw", local_dir=str(tmp_path / "source"), log=lambda _: None
+        )
     message = str(error.value)
     assert "missing train-images-idx3-ubyte" in message
     assert f"does not match the expected {checksums['train_images']}" in message
@@ -74,8 +77,12 @@ def test_flipped_byte_is_a_checksum_error_and_nothing_is_kept(tmp_path):
 def test_missing_file_in_local_folder(tmp_path):
     checksums = make_idx_folder(tmp_path / "source")
     (tmp_path / "source" / "t10k-labels-idx1-ubyte").unlink()
-    with pytest.raises(DataUnavailableError, match=r"missing t10k-labels-idx1-ubyte[\s\S]*neither .*t10k-labels"):
-        fetch_dataset(spec_for(checksums), tmp_path / "raw", local_dir=str(tmp_path / "source"), log=lambda _: None)
+    with pytest.raises(
+        DataUnavailableError, match=r"missing t10k-labels-idx1-ubyte[\s\S]*neither .*t10k-labels"
+    ):
+        fetch_dataset(
+            spec_for(checksums), tmp_path / "raw", local_dir=str(tmp_path / "source"), log=lambda _: None
+        )
 
 
 def test_download_from_local_http_server(tmp_path, http_server):
@@ -99,7 +106,10 @@ def test_download_cut_halfway_leaves_no_file(tmp_path, http_server):
 
 
 def test_no_source_at_all_says_how_to_fix(tmp_path):
-    with pytest.raises(DataUnavailableError, match=r"no source is configured[\s\S]*params/data.yaml \(datasets.tiny.local_dir\)"):
+    with pytest.raises(
+        DataUnavailableError,
+        match=r"no source is configured[\s\S]*params/data.yaml \(datasets.tiny.local_dir\)",
+    ):
         fetch_dataset(spec_for({"train_images": "0"}), tmp_path / "raw", log=lambda _: None)
 
 

@@ -21,7 +21,9 @@ def test_truncated_file(tmp_path):
     write_idx(tmp_path / "images", np.zeros((3, 28, 28), np.uint8))
     data = (tmp_path / "images").read_bytes()
     (tmp_path / "images").write_bytes(data[:-10])
-    with pytest.raises(IdxFormatError, match=r"shape \(3, 28, 28\) \(2368 bytes\) but the file has 2358 bytes \(truncated"):
+    with pytest.raises(
+        IdxFormatError, match=r"shape \(3, 28, 28\) \(2368 bytes\) but the file has 2358 bytes \(truncated"
+    ):
         read_idx(tmp_path / "images", 3)
 
 

@@ -29,7 +29,8 @@ def test_committed_params_files_are_valid(name):
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_defaults_match_schema_and_params_file(name):
-    """The parameters cell, the schema defaults and params/<name>.yaml describe one and the same default run."""
+    """The parameters cell, the schema defaults and params/<name>.yaml describe one and the same default
+    run."""
     cell = parameters_cell(name)
     schema = SCHEMAS[name]
     assert set(cell) == set(schema.model_fields), "the parameters cell and the schema list different knobs"
@@ -54,35 +55,47 @@ def test_unknown_key_suggests_the_closest(tmp_path):
 def test_nested_unknown_key_in_data_params(tmp_path):
     path = tmp_path / "data.yaml"
     path.write_text("datasets:\n  mnist:\n    validation_sise: 100\n")
-    with pytest.raises(ParamsError, match=r"'datasets.mnist.validation_sise': unknown key. Did you mean 'validation_size'\?"):
+    with pytest.raises(
+        ParamsError, match=r"'datasets.mnist.validation_sise': unknown key. Did you mean 'validation_size'\?"
+    ):
         load_params(path)
 
 
 def test_own_dataset_needs_class_names_and_checksums(tmp_path):
     path = tmp_path / "data.yaml"
     path.write_text("datasets:\n  letters:\n    local_dir: /data/letters\n")
-    with pytest.raises(ParamsError, match=r"dataset 'letters' is not one of mnist, kmnist: give its 'local_dir', "
-                                          r"'class_names' and the 'md5'"):
+    with pytest.raises(
+        ParamsError,
+        match=r"dataset 'letters' is not one of mnist, kmnist: give its 'local_dir', "
+        r"'class_names' and the 'md5'",
+    ):
         load_params(path)
     path.write_text("datasets:\n  letters:\n    class_names: [a, b]\n    md5: {train_images: nothex}\n")
-    with pytest.raises(ParamsError, match=r"'datasets.letters.md5.train_images': String should match pattern"):
+    with pytest.raises(
+        ParamsError, match=r"'datasets.letters.md5.train_images': String should match pattern"
+    ):
         load_params(path)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("epochs: ten\n", r"'epochs': Input should be a valid integer.*\(got 'ten'\)"),
-    ("learning_rate: -0.1\n", r"'learning_rate': Input should be greater than 0 \(got -0.1\)"),
-    ("seeds: []\n", r"'seeds': List should have at least 1 item"),
-    ("activation: relu6\n", r"'activation': Input should be 'relu', 'elu', 'gelu', 'tanh' or 'sigmoid'"),
-    ("- 1\n- 2\n", r"expected a mapping of keys to values, got list"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("epochs: ten\n", r"'epochs': Input should be a valid integer.*\(got 'ten'\)"),
+        ("learning_rate: -0.1\n", r"'learning_rate': Input should be greater than 0 \(got -0.1\)"),
+        ("seeds: []\n", r"'seeds': List should have at least 1 item"),
+        ("activation: relu6\n", r"'activation': Input should be 'relu', 'elu', 'gelu', 'tanh' or 'sigmoid'"),
+        ("- 1\n- 2\n", r"expected a mapping of keys to values, got list"),
+    ],
+)
 def test_wrong_type_or_range(tmp_path, text, expected):
     with pytest.raises(ParamsError, match=expected):
         load_params(write(tmp_path, text))
 
 
 def test_yaml_syntax_error(tmp_path):
-    with pytest.raises(ParamsError, match=r"02_dense_baseline.yaml: not valid YAML at line 3, column 1: expected ',' or '\]'"):
+    with pytest.raises(
+        ParamsError, match=r"02_dense_baseline.yaml: not valid YAML at line 3, column 1: expected ',' or '\]'"
+    ):
         load_params(write(tmp_path, "epochs: 5\nseeds: [0, 1\n"))
 
 
@@ -92,7 +105,9 @@ def test_missing_file(tmp_path):
 
 
 def test_interactive_parameters_are_checked_too():
-    with pytest.raises(ParamsError, match=r"the notebook's parameters cell: invalid parameters\n  - 'batch_size'"):
+    with pytest.raises(
+        ParamsError, match=r"the notebook's parameters cell: invalid parameters\n  - 'batch_size'"
+    ):
         DenseBaselineParams.from_namespace({"batch_size": 0, "unrelated_variable": 1})
 
 
@@ -102,10 +117,17 @@ def test_runner_rejects_bad_params_within_seconds_and_writes_nothing(tmp_path):
     (tmp_path / "params" / "02_dense_baseline.yaml").write_text("epochs: 0\n")
     (tmp_path / "notebooks" / "02_dense_baseline.py").write_text("# %%\n")
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "charrec.run_notebook", "02_dense_baseline"],
-                            cwd=tmp_path, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "charrec.run_notebook", "02_dense_baseline"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2
-    assert "params/02_dense_baseline.yaml: invalid parameters\n  - 'epochs': Input should be greater than or equal to 1" in result.stderr
+    assert (
+        "params/02_dense_baseline.yaml: invalid parameters\n  - 'epochs': Input should be greater than or "
+        "equal to 1" in result.stderr
+    )
     assert time.perf_counter() - start < 15
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notebooks", "params"]
 
@@ -116,8 +138,10 @@ def test_params_files_and_parameters_cells_are_written_from_the_schema(name):
     from charrec.params import defaults_yaml, with_parameters_cell
 
     schema = SCHEMAS[name]
-    assert (PROJECT_ROOT / "params" / f"{name}.yaml").read_text() == defaults_yaml(schema), \
+    assert (PROJECT_ROOT / "params" / f"{name}.yaml").read_text() == defaults_yaml(schema), (
         f"params/{name}.yaml differs from the schema: run `python -m charrec.params`"
+    )
     text = (PROJECT_ROOT / "notebooks" / f"{name}.py").read_text()
-    assert text == with_parameters_cell(text, schema), \
+    assert text == with_parameters_cell(text, schema), (
         f"the parameters cell of notebooks/{name}.py differs from the schema: run `python -m charrec.params`"
+    )

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from pydantic import ValidationError
 
 from charrec.models import dense_network
@@ -18,7 +17,9 @@ def tiny_data(n: int = 400) -> PreparedData:
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, size=(n + 200, 28, 28), dtype=np.uint8)
     y = (x[:, 14, :14].mean(axis=1) > 127).astype(np.uint8)  # a learnable rule
-    return PreparedData("tiny", ("a", "b"), x[:n], y[:n], x[n:n + 100], y[n:n + 100], x[n + 100:], y[n + 100:], {})
+    return PreparedData(
+        "tiny", ("a", "b"), x[:n], y[:n], x[n : n + 100], y[n : n + 100], x[n + 100 :], y[n + 100 :], {}
+    )
 
 
 def test_max_norm_bounds_every_unit_and_penalty_and_dropout_are_wired():
@@ -44,7 +45,9 @@ def test_random_shift_moves_training_images_only():
     assert np.array_equal(shift(scaled, training=False).numpy(), scaled.numpy())  # evaluation: unchanged
     moved = [shift(scaled, training=True).numpy() for _ in range(5)]
     assert any(not np.allclose(m, scaled.numpy()) for m in moved)
-    assert all(abs(m.sum() - scaled.numpy().sum()) < 0.2 * scaled.numpy().sum() for m in moved)  # shifted, not erased
+    assert all(
+        abs(m.sum() - scaled.numpy().sum()) < 0.2 * scaled.numpy().sum() for m in moved
+    )  # shifted, not erased
     assert "random_shift" not in [layer.name for layer in dense_network([8], 2).layers]
 
 
@@ -63,10 +66,23 @@ def test_sweep_runs_hold_everything_but_one_regularizer_fixed():
     assert dropout.options["dropout"] == 0.4 and "l2" not in dropout.options
     same = ("epochs", "batch_size", "learning_rate", "seed", "train_size", "train_on", "schedule")
     assert [getattr(l2, k) for k in same] == [getattr(dropout, k) for k in same]
-    assert runs["early_stopping-5"].early_stopping == {"monitor": "val_loss", "patience": 5, "min_delta": 1e-4}
+    assert runs["early_stopping-5"].early_stopping == {
+        "monitor": "val_loss",
+        "patience": 5,
+        "min_delta": 1e-4,
+    }
     baseline = runs["baseline"]
-    assert (baseline.learning_rate, baseline.batch_size, baseline.epochs, baseline.train_size) == (0.00025, 512, 15, None)
-    assert runs["final-seed2"].seed == 2 and runs["final-seed2"].train_on == "train_full" and runs["final-seed2"].test
+    assert (baseline.learning_rate, baseline.batch_size, baseline.epochs, baseline.train_size) == (
+        0.00025,
+        512,
+        15,
+        None,
+    )
+    assert (
+        runs["final-seed2"].seed == 2
+        and runs["final-seed2"].train_on == "train_full"
+        and runs["final-seed2"].test
+    )
 
 
 def test_the_same_value_spelled_twice_is_refused():
@@ -77,8 +93,18 @@ def test_the_same_value_spelled_twice_is_refused():
 
 def test_one_sweep_point_trains_on_a_stratified_subset(tmp_path):
     data_dir = write_prepared(tmp_path, tiny_data())
-    spec = RunSpec(key="l1-1e-05", model="dense_network", options={"hidden_units": [16], "l1": 1e-5}, seed=0, epochs=2,
-                   batch_size=50, learning_rate=0.001, dataset="tiny", train_size=200, score=True)
+    spec = RunSpec(
+        key="l1-1e-05",
+        model="dense_network",
+        options={"hidden_units": [16], "l1": 1e-5},
+        seed=0,
+        epochs=2,
+        batch_size=50,
+        learning_rate=0.001,
+        dataset="tiny",
+        train_size=200,
+        score=True,
+    )
     result = execute(spec, data_dir, print_line=lambda line: None)
     assert result["train_images"] == 200 and result["epochs_run"] == 2 and len(result["history"]) == 2
     assert result["gap"] == pytest.approx(result["train_accuracy"] - result["validation_accuracy"], abs=1e-5)

@@ -15,8 +15,12 @@ import pytest
 from conftest import ENV, PROJECT_ROOT, apply_small_profile, run
 
 pytestmark = pytest.mark.e2e
-DENSE_RESULTS = ("reports/02_dense_baseline.html", "reports/02_dense_baseline.pdf",
-                 "reports/executed/02_dense_baseline.ipynb", "metrics/02_dense_baseline.json")
+DENSE_RESULTS = (
+    "reports/02_dense_baseline.html",
+    "reports/02_dense_baseline.pdf",
+    "reports/executed/02_dense_baseline.ipynb",
+    "metrics/02_dense_baseline.json",
+)
 
 
 def is_timing(key: str) -> bool:
@@ -31,7 +35,10 @@ def without_timings(value):
 
 
 def metrics_of(project: Path) -> dict:
-    return {path.name: without_timings(json.loads(path.read_text())) for path in sorted((project / "metrics").glob("*.json"))}
+    return {
+        path.name: without_timings(json.loads(path.read_text()))
+        for path in sorted((project / "metrics").glob("*.json"))
+    }
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +47,19 @@ def first_metrics(project):
 
 
 def interrupt_when_running(command: list[str], project: Path, sig: int) -> int:
-    """Start `command` in its own process group, wait until the dense notebook is executing, send `sig` to the group."""
+    """Start `command` in its own process group, wait until the dense notebook is executing, send `sig` to the
+    group."""
     # SIGINT back to its default: a shell running pytest in the background (`pytest &`) ignores it, and
     # children inherit that, so Ctrl-C would otherwise never reach the run.
-    process = subprocess.Popen(command, cwd=project, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    process = subprocess.Popen(
+        command,
+        cwd=project,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     in_progress = project / "reports" / "failed" / "02_dense_baseline.ipynb"
     deadline = time.monotonic() + 120
     while not in_progress.exists() and time.monotonic() < deadline and process.poll() is None:
@@ -60,8 +75,9 @@ def assert_nothing_looks_complete(project: Path) -> None:
 
 
 def test_ctrl_c_removes_results_and_keeps_the_partial_notebook(project, first_metrics):
-    code = interrupt_when_running([sys.executable, "-m", "charrec.run_notebook", "02_dense_baseline"], project,
-                                  signal.SIGINT)
+    code = interrupt_when_running(
+        [sys.executable, "-m", "charrec.run_notebook", "02_dense_baseline"], project, signal.SIGINT
+    )
     assert code != 0
     assert_nothing_looks_complete(project)
     assert (project / "reports" / "failed" / "02_dense_baseline.ipynb").is_file()
@@ -91,7 +107,8 @@ def test_same_params_and_seed_give_identical_metrics(project, first_metrics):
 
 
 def test_clean_clone_reproduces_with_the_readme_command(project, first_metrics, mnist_folder, tmp_path):
-    """Clone the committed repository, run `make` (the README's command) in the small profile, compare metrics.
+    """Clone the committed repository, run `make` (the README's command) in the small profile, compare
+    metrics.
 
     The clone shares this environment (.venv): `-o .venv/.installed` tells make it is installed, so the
     test checks the pipeline, not pip. It clones what is committed (HEAD)."""
@@ -100,7 +117,9 @@ def test_clean_clone_reproduces_with_the_readme_command(project, first_metrics, 
     (clone / ".venv").symlink_to(PROJECT_ROOT / ".venv")
     apply_small_profile(clone, mnist_folder)
     env = {**ENV, "PYTHONPATH": str(clone / "lib")}
-    result = subprocess.run(["make", "-o", ".venv/.installed"], cwd=clone, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        ["make", "-o", ".venv/.installed"], cwd=clone, env=env, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "All stages are up to date" in result.stdout
     status = subprocess.run(["dvc", "status"], cwd=clone, env=env, capture_output=True, text=True).stdout

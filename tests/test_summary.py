@@ -10,15 +10,43 @@ from charrec.metrics import read_metrics
 
 def test_table_and_conclusions_from_metrics_files(tmp_path):
     files = {
-        "02_dense_baseline": {"dataset": "mnist", "models": {"dense_baseline": {
-            "architecture": "784-10", "parameters": 7850, "epochs": 10, "seeds": [0, 1],
-            "test_accuracy": [0.97, 0.98], "test_accuracy_mean": 0.975, "test_accuracy_sd": 0.00707,
-            "train_seconds_mean": 20.0, "images_per_second_mean": 30000.0, "source_test_accuracy": 0.9785}}},
-        "05_bn_ablation": {"dataset": "mnist", "models": {}, "bn_comparisons": {"10_classes": {
-            "difference_mean": 0.004, "difference_ci_low": 0.001, "difference_ci_high": 0.007, "confidence": 0.95,
-            "source_difference": 0.004}, "4_classes": {
-            "difference_mean": -0.001, "difference_ci_low": math.nan, "difference_ci_high": math.nan,
-            "confidence": 0.95, "source_difference": 0.0024}}},
+        "02_dense_baseline": {
+            "dataset": "mnist",
+            "models": {
+                "dense_baseline": {
+                    "architecture": "784-10",
+                    "parameters": 7850,
+                    "epochs": 10,
+                    "seeds": [0, 1],
+                    "test_accuracy": [0.97, 0.98],
+                    "test_accuracy_mean": 0.975,
+                    "test_accuracy_sd": 0.00707,
+                    "train_seconds_mean": 20.0,
+                    "images_per_second_mean": 30000.0,
+                    "source_test_accuracy": 0.9785,
+                }
+            },
+        },
+        "05_bn_ablation": {
+            "dataset": "mnist",
+            "models": {},
+            "bn_comparisons": {
+                "10_classes": {
+                    "difference_mean": 0.004,
+                    "difference_ci_low": 0.001,
+                    "difference_ci_high": 0.007,
+                    "confidence": 0.95,
+                    "source_difference": 0.004,
+                },
+                "4_classes": {
+                    "difference_mean": -0.001,
+                    "difference_ci_low": math.nan,
+                    "difference_ci_high": math.nan,
+                    "confidence": 0.95,
+                    "source_difference": 0.0024,
+                },
+            },
+        },
         "notes": {"not": "a notebook"},
     }
     for name, content in files.items():
@@ -29,15 +57,22 @@ def test_table_and_conclusions_from_metrics_files(tmp_path):
     assert table.loc[0, "test accuracy"] == 0.975 and table.loc[0, "seeds"] == 2
     text = "\n".join(summary.conclusions(metrics))
     assert "97.50 ± 0.71 % over 2 seeds" in text and "within two standard deviations" in text
-    assert "(10 classes)?** +0.40 points" in text and "significant (95 % interval [+0.10, +0.70] points)" in text
+    assert (
+        "(10 classes)?** +0.40 points" in text and "significant (95 % interval [+0.10, +0.70] points)" in text
+    )
     assert "(4 classes)?** -0.10 points" in text and "one seed gives no interval" in text
     assert "KMNIST was not available" in text
 
 
 def test_index_lists_every_notebook_and_the_provenance(tmp_path):
     (tmp_path / "01_data_exploration.html").write_text("x")
-    summary.write_index(tmp_path, ["01_data_exploration", "06_hiragana", "07_summary"],
-                        {"01_data_exploration": "60,000 images"}, {"git commit": "abc123"}, rendering="07_summary")
+    summary.write_index(
+        tmp_path,
+        ["01_data_exploration", "06_hiragana", "07_summary"],
+        {"01_data_exploration": "60,000 images"},
+        {"git commit": "abc123"},
+        rendering="07_summary",
+    )
     page = (tmp_path / "index.html").read_text()
     assert '<a href="01_data_exploration.html">HTML</a>' in page and "60,000 images" in page
     assert "06 hiragana</b>: not produced in this run" in page
@@ -46,8 +81,12 @@ def test_index_lists_every_notebook_and_the_provenance(tmp_path):
 
 def test_git_commit_ignores_removed_results_but_flags_code_changes(tmp_path):
     def git(*args):
-        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+        )
 
     (tmp_path / "metrics").mkdir()
     (tmp_path / "metrics" / "07_summary.json").write_text("{}")

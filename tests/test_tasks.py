@@ -28,14 +28,25 @@ def tiny_project(tmp_path):
 
 
 def spec(key: str, seed: int = 0, **changes) -> RunSpec:
-    fields = dict(key=key, model="dense_network", options={"hidden_units": [16]}, seed=seed, epochs=2, batch_size=50,
-                  learning_rate=0.003, dataset="tiny", validate_every_epoch=True, test=True)
+    fields = dict(
+        key=key,
+        model="dense_network",
+        options={"hidden_units": [16]},
+        seed=seed,
+        epochs=2,
+        batch_size=50,
+        learning_rate=0.003,
+        dataset="tiny",
+        validate_every_epoch=True,
+        test=True,
+    )
     return RunSpec(**{**fields, **changes})
 
 
 def without_timings(result: dict) -> dict:
     return {key: value for key, value in result.items() if "second" not in key and key != "history"} | {
-        "history": [{k: v for k, v in epoch.items() if k != "seconds"} for epoch in result["history"]]}
+        "history": [{k: v for k, v in epoch.items() if k != "seconds"} for epoch in result["history"]]
+    }
 
 
 def test_runs_are_trained_once_then_read_and_stale_ones_retrained(tmp_path, monkeypatch):
@@ -44,7 +55,11 @@ def test_runs_are_trained_once_then_read_and_stale_ones_retrained(tmp_path, monk
     specs = [spec("a", 0), spec("b", 1)]
     first = ensure_runs("nb", specs, root, **QUIET)
     store = RunStore(root, "nb")
-    assert store.result_file("a").is_file() and store.model_file("b").is_file() and store.probabilities_file("b").is_file()
+    assert (
+        store.result_file("a").is_file()
+        and store.model_file("b").is_file()
+        and store.probabilities_file("b").is_file()
+    )
     assert first["a"]["test_accuracy"] > 0.5 and np.load(store.probabilities_file("a")).shape == (200, 2)
     mtime = store.result_file("a").stat().st_mtime_ns
     again = ensure_runs("nb", specs, root, **QUIET)  # nothing to train: the stored results
@@ -59,10 +74,14 @@ def test_runs_are_trained_once_then_read_and_stale_ones_retrained(tmp_path, monk
 def test_a_result_does_not_depend_on_what_runs_beside_it(tmp_path, monkeypatch):
     monkeypatch.setenv("CHARREC_JOBS", "2")
     alone = ensure_runs("nb", [spec("a", 0)], tiny_project(tmp_path / "alone"), **QUIET)["a"]
-    together = ensure_runs("nb", [spec("a", 0), spec("b", 1), spec("c", 2)], tiny_project(tmp_path / "pool"), **QUIET)
+    together = ensure_runs(
+        "nb", [spec("a", 0), spec("b", 1), spec("c", 2)], tiny_project(tmp_path / "pool"), **QUIET
+    )
     assert without_timings(alone) == without_timings(together["a"])
-    assert together["a"]["test_accuracy"] != together["b"]["test_accuracy"] or \
-        together["a"]["history"] != together["b"]["history"]
+    assert (
+        together["a"]["test_accuracy"] != together["b"]["test_accuracy"]
+        or together["a"]["history"] != together["b"]["history"]
+    )
 
 
 def test_dask_local_cluster_gives_the_same_results(tmp_path, monkeypatch):
@@ -70,20 +89,27 @@ def test_dask_local_cluster_gives_the_same_results(tmp_path, monkeypatch):
     loky = ensure_runs("nb", [spec("a", 0), spec("b", 1)], tiny_project(tmp_path / "loky"), **QUIET)
     monkeypatch.setenv("CHARREC_EXECUTOR", "dask")
     dask = ensure_runs("nb", [spec("a", 0), spec("b", 1)], tiny_project(tmp_path / "dask"), **QUIET)
-    assert {k: without_timings(v) for k, v in dask.items()} == {k: without_timings(v) for k, v in loky.items()}
+    assert {k: without_timings(v) for k, v in dask.items()} == {
+        k: without_timings(v) for k, v in loky.items()
+    }
 
 
 def test_the_report_stage_never_trains_and_an_interactive_run_trains_into_scratch(tmp_path, monkeypatch):
     root = tiny_project(tmp_path)
     monkeypatch.setenv("CHARREC_JOBS", "1")
-    params = DenseBaselineParams(hidden_units=[8], epochs=1, seeds=[0])
+    params = DenseBaselineParams(hidden_units=[16], epochs=3, batch_size=50, learning_rate=0.003, seeds=[0])
     import charrec.plans as plans
 
     original = plans.PLANS["02_dense_baseline"]
-    monkeypatch.setitem(plans.PLANS, "02_dense_baseline",
-                        lambda p: [RunSpec(**{**run.as_json(), "dataset": "tiny"}) for run in original(p)])
+    monkeypatch.setitem(
+        plans.PLANS,
+        "02_dense_baseline",
+        lambda p: [RunSpec(**{**run.as_json(), "dataset": "tiny"}) for run in original(p)],
+    )
     monkeypatch.setenv(REPORT_STAGE_ENV, "1")
-    with pytest.raises(FileNotFoundError, match=r"no stored results for 2 run\(s\).*dvc repro train@02_dense_baseline"):
+    with pytest.raises(
+        FileNotFoundError, match=r"no stored results for 2 run\(s\).*dvc repro train@02_dense_baseline"
+    ):
         results_for("02_dense_baseline", params, root)
     monkeypatch.delenv(REPORT_STAGE_ENV)
     results = results_for("02_dense_baseline", params, root)

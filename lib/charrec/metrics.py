@@ -41,18 +41,27 @@ class NotebookMetrics(BaseModel):
     models: dict[str, ModelMetrics] = {}
 
 
-def model_metrics(runs: pd.DataFrame, architecture: str, parameters: int, epochs: int, **extra) -> ModelMetrics:
+def model_metrics(
+    runs: pd.DataFrame, architecture: str, parameters: int, epochs: int, **extra
+) -> ModelMetrics:
     """A model's entry from its final runs: one row per seed with columns seed, test_accuracy,
     train_seconds, images_per_second and optionally validation_accuracy."""
     test_mean, test_sd = mean_sd(runs["test_accuracy"])
     validation = runs["validation_accuracy"].mean() if "validation_accuracy" in runs else None
     fields = dict(
-        architecture=architecture, parameters=int(parameters), epochs=int(epochs), seeds=[int(s) for s in runs["seed"]],
-        test_accuracy=[round(float(a), 6) for a in runs["test_accuracy"]], test_accuracy_mean=round(test_mean, 6),
+        architecture=architecture,
+        parameters=int(parameters),
+        epochs=int(epochs),
+        seeds=[int(s) for s in runs["seed"]],
+        test_accuracy=[round(float(a), 6) for a in runs["test_accuracy"]],
+        test_accuracy_mean=round(test_mean, 6),
         test_accuracy_sd=round(test_sd, 6),
-        validation_accuracy_mean=None if validation is None or pd.isna(validation) else round(float(validation), 6),
+        validation_accuracy_mean=None
+        if validation is None or pd.isna(validation)
+        else round(float(validation), 6),
         train_seconds_mean=round(float(runs["train_seconds"].mean()), 2),
-        images_per_second_mean=round(float(runs["images_per_second"].mean()), 1))
+        images_per_second_mean=round(float(runs["images_per_second"].mean()), 1),
+    )
     return ModelMetrics(**{**fields, **extra})  # an extra (e.g. validation_accuracy_mean of another run) wins
 
 

@@ -9,19 +9,36 @@ from .evaluation import confusion, misclassified, per_class_table
 from .report import show_figure, show_table
 
 
-def show_test_evaluation(probabilities: np.ndarray, y_test: np.ndarray, x_test: np.ndarray, class_names,
-                         gallery_size: int, model_label: str) -> dict:
+def show_test_evaluation(
+    probabilities: np.ndarray,
+    y_test: np.ndarray,
+    x_test: np.ndarray,
+    class_names,
+    gallery_size: int,
+    model_label: str,
+) -> dict:
     """Display the evaluation of one model's test predictions; return its headline numbers."""
     predicted = probabilities.argmax(axis=1)
     mistakes = misclassified(y_test, probabilities)
     accuracy = float((predicted == y_test).mean())
-    display(Markdown(f"**{model_label}**: test accuracy {100 * accuracy:.2f} %, "
-                     f"{len(mistakes)} of {len(y_test):,} test images misclassified."))
-    show_table(per_class_table(y_test, predicted, class_names),
-               caption=f"Per-class precision, recall and F1 on the test set ({model_label})", decimals=4)
+    display(
+        Markdown(
+            f"**{model_label}**: test accuracy {100 * accuracy:.2f} %, "
+            f"{len(mistakes)} of {len(y_test):,} test images misclassified."
+        )
+    )
+    show_table(
+        per_class_table(y_test, predicted, class_names),
+        caption=f"Per-class precision, recall and F1 on the test set ({model_label})",
+        decimals=4,
+    )
     show_figure(figures.confusion_heatmap(confusion(y_test, predicted, len(class_names)), class_names))
     if gallery_size and len(mistakes):
-        display(Markdown(f"The {min(gallery_size, len(mistakes))} most confident mistakes "
-                         "(true → predicted, confidence of the prediction):"))
+        display(
+            Markdown(
+                f"The {min(gallery_size, len(mistakes))} most confident mistakes "
+                "(true → predicted, confidence of the prediction):"
+            )
+        )
         show_figure(figures.misclassified_gallery(x_test, mistakes, class_names, gallery_size))
     return {"test_accuracy": accuracy, "misclassified": len(mistakes)}

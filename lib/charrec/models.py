@@ -2,8 +2,6 @@
 `.keras` file can be applied to the raw arrays directly. Output layers compute in float32, also
 under mixed precision on a GPU, so the probabilities and the loss keep full precision."""
 
-from . import backend  # noqa: F401  (before keras loads TensorFlow)
-
 import keras
 from keras import layers
 
@@ -19,9 +17,15 @@ def _weight_penalty(l1: float, l2: float) -> keras.regularizers.Regularizer | No
 
 
 def dense_network(
-    hidden_units: list[int], num_classes: int, activation: str = "relu",
-    image_shape: tuple[int, int] = (28, 28), name: str = "dense",
-    l1: float = 0.0, l2: float = 0.0, dropout: float = 0.0, max_norm: float | None = None,
+    hidden_units: list[int],
+    num_classes: int,
+    activation: str = "relu",
+    image_shape: tuple[int, int] = (28, 28),
+    name: str = "dense",
+    l1: float = 0.0,
+    l2: float = 0.0,
+    dropout: float = 0.0,
+    max_norm: float | None = None,
     shift_fraction: float = 0.0,
 ) -> keras.Model:
     """A fully connected network: flatten, hidden layers, softmax output.
@@ -35,13 +39,21 @@ def dense_network(
     constraint = keras.constraints.MaxNorm(max_norm, axis=0) if max_norm else None
 
     def dense(units: int, activation: str, layer_name: str, **options) -> layers.Dense:
-        return layers.Dense(units, activation=activation, name=layer_name, kernel_regularizer=penalty,
-                            kernel_constraint=constraint, **options)
+        return layers.Dense(
+            units,
+            activation=activation,
+            name=layer_name,
+            kernel_regularizer=penalty,
+            kernel_constraint=constraint,
+            **options,
+        )
 
     inputs, x = _image_input(image_shape)
     if shift_fraction:
         x = layers.Reshape((*image_shape, 1), name="add_channel")(x)
-        x = layers.RandomTranslation(shift_fraction, shift_fraction, fill_mode="constant", name="random_shift")(x)
+        x = layers.RandomTranslation(
+            shift_fraction, shift_fraction, fill_mode="constant", name="random_shift"
+        )(x)
     x = layers.Flatten(name="flatten")(x)
     for index, units in enumerate(hidden_units, start=1):
         x = dense(units, activation, f"hidden_{index}")(x)
@@ -51,7 +63,9 @@ def dense_network(
     return keras.Model(inputs, outputs, name=name)
 
 
-def simple_cnn(num_classes: int, image_shape: tuple[int, int] = (28, 28), name: str = "simple_cnn") -> keras.Model:
+def simple_cnn(
+    num_classes: int, image_shape: tuple[int, int] = (28, 28), name: str = "simple_cnn"
+) -> keras.Model:
     """The source's CNN: Conv32(3x3)-MaxPool-Conv64(3x3)-MaxPool-Conv64(3x3)-Flatten-Dense64-Dense10, ReLU."""
     inputs, x = _image_input(image_shape)
     x = layers.Reshape((*image_shape, 1), name="add_channel")(x)
@@ -71,11 +85,14 @@ def augmentation(rotation_degrees: float, shift_fraction: float, zoom_fraction: 
     these layers only in training, so evaluation and prediction see the images unchanged.
     Pixels moved in from outside are black (0), like the MNIST background."""
     fill = {"fill_mode": "constant", "fill_value": 0.0}
-    return keras.Sequential([
-        layers.RandomRotation(rotation_degrees / 360, **fill),
-        layers.RandomTranslation(shift_fraction, shift_fraction, **fill),
-        layers.RandomZoom(zoom_fraction, **fill),
-    ], name="augmentation")
+    return keras.Sequential(
+        [
+            layers.RandomRotation(rotation_degrees / 360, **fill),
+            layers.RandomTranslation(shift_fraction, shift_fraction, **fill),
+            layers.RandomZoom(zoom_fraction, **fill),
+        ],
+        name="augmentation",
+    )
 
 
 def _conv_bn_relu(x, filters: int, kernel: int, name: str, strides: int = 1, padding: str = "same"):
@@ -88,9 +105,15 @@ def _conv_bn_relu(x, filters: int, kernel: int, name: str, strides: int = 1, pad
 
 
 def improved_cnn(
-    num_classes: int, filters: list[int], dense_units: int, dropout: float,
-    rotation_degrees: float, shift_fraction: float, zoom_fraction: float,
-    image_shape: tuple[int, int] = (28, 28), name: str = "improved_cnn",
+    num_classes: int,
+    filters: list[int],
+    dense_units: int,
+    dropout: float,
+    rotation_degrees: float,
+    shift_fraction: float,
+    zoom_fraction: float,
+    image_shape: tuple[int, int] = (28, 28),
+    name: str = "improved_cnn",
 ) -> keras.Model:
     """Augmentation, then three stages of conv-BN-ReLU blocks (full, half, quarter resolution),
     a dense layer and dropout. The first stage has one convolution and is pooled at once, because
@@ -122,11 +145,17 @@ def _conv_block(x, filters: int, kernel: int, strides: int, pool, batch_norm: bo
         # trainable counts stay comparable with the source's hand computation plus BN's scale and offset.
         x = layers.BatchNormalization(name=f"batch_norm_{index}")(x)
     x = layers.ReLU(name=f"relu_{index}")(x)
-    return pool(pool_size=2, strides=2, name=f"{'max' if pool is layers.MaxPooling2D else 'average'}_pool_{index}")(x)
+    return pool(
+        pool_size=2, strides=2, name=f"{'max' if pool is layers.MaxPooling2D else 'average'}_pool_{index}"
+    )(x)
 
 
-def tiny_cnn(num_classes: int, batch_norm: bool = False, image_shape: tuple[int, int] = (28, 28),
-             name: str = "tiny_cnn") -> keras.Model:
+def tiny_cnn(
+    num_classes: int,
+    batch_norm: bool = False,
+    image_shape: tuple[int, int] = (28, 28),
+    name: str = "tiny_cnn",
+) -> keras.Model:
     """The source's deliberately small CNN (4,470 trainable parameters with 10 classes, without BN).
 
     28x28 -> conv 16@7x7 -> pool 14x14 -> conv 8@5x5 -> pool 7x7 -> conv 4@3x3 stride 2 -> 4x4

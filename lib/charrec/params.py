@@ -20,7 +20,9 @@ Epochs = Annotated[int, Field(ge=1, le=1000)]
 BatchSize = Annotated[int, Field(ge=1, le=60_000)]
 LearningRate = Annotated[float, Field(gt=0, le=1)]
 GallerySize = Annotated[int, Field(ge=0, le=100)]
-ConvFilters = Annotated[list[Annotated[int, Field(ge=1, le=1024)]], Field(min_length=3, max_length=3)]  # at 28, 14, 7 px
+ConvFilters = Annotated[
+    list[Annotated[int, Field(ge=1, le=1024)]], Field(min_length=3, max_length=3)
+]  # at 28, 14, 7 px
 DenseUnits = Annotated[int, Field(ge=1, le=8192)]
 RotationDegrees = Annotated[float, Field(ge=0, le=180)]
 ImageFraction = Annotated[float, Field(ge=0, le=0.5)]  # of the image side: shift or zoom
@@ -86,14 +88,17 @@ def _unique_numbers(values: list) -> list:
     seen = {}
     for value in values:
         if float(value) in seen:
-            raise ValueError(f"the value {value!r} is listed twice (numbers are compared as numbers: 1 and 1.0, "
-                             "1e-4 and 0.0001 are one value); remove one")
+            raise ValueError(
+                f"the value {value!r} is listed twice (numbers are compared as numbers: 1 and 1.0, "
+                "1e-4 and 0.0001 are one value); remove one"
+            )
         seen[float(value)] = value
     return values
 
 
 def Knob(default, description: str, **constraints):  # noqa: N802  (reads as a type in the schemas)
-    """A params field: its default, its description (the comment in params/*.yaml and the notebook), its bounds."""
+    """A params field: its default, its description (the comment in params/*.yaml and the notebook), its
+    bounds."""
     return Field(default, description=description, **constraints)
 
 
@@ -108,15 +113,22 @@ class ExplorationParams(Schema):
 
 
 class DenseBaselineParams(Schema):
-    """Dense baseline notebook (notebooks/02_dense_baseline.py): the source report's 784-512-64-32-16-10 network"""
+    (
+        """Dense baseline notebook (notebooks/02_dense_baseline.py): the source report's """
+        """784-512-64-32-16-10 network"""
+    )
 
     hidden_units: list[DenseUnits] = Knob([512, 64, 32, 16], "units of the hidden layers", min_length=1)
-    activation: Literal["relu", "elu", "gelu", "tanh", "sigmoid"] = Knob("relu", "activation of the hidden layers")
+    activation: Literal["relu", "elu", "gelu", "tanh", "sigmoid"] = Knob(
+        "relu", "activation of the hidden layers"
+    )
     learning_rate: LearningRate = Knob(0.001, "Adam's learning rate (Keras default, as in the source)")
     batch_size: BatchSize = Knob(500, "images per batch, as in the source")
     epochs: Epochs = Knob(10, "passes over the training images, as in the source")
     seeds: Seeds = Knob([0, 1, 2], "one validation run and one final run per seed")
-    retrain_on_all_training_images: bool = Knob(True, "final runs on training + validation images (60,000), as the source")
+    retrain_on_all_training_images: bool = Knob(
+        True, "final runs on training + validation images (60,000), as the source"
+    )
     gallery_size: GallerySize = Knob(24, "misclassified test images shown")
 
 
@@ -126,76 +138,121 @@ Rate = Annotated[float, Field(ge=0, lt=1)]
 
 class SweepProtocol(Schema):
     """How every sweep point trains: a stratified subset of the training part, held fixed across points."""
-    train_size: int = Knob(5000, "stratified subset of the 50,000 training images (keeps the sweeps affordable)",
-                           ge=100, le=50_000)
+
+    train_size: int = Knob(
+        5000,
+        "stratified subset of the 50,000 training images (keeps the sweeps affordable)",
+        ge=100,
+        le=50_000,
+    )
     epochs: Epochs = Knob(15, "passes over the subset")
-    batch_size: int = Knob(128, "smaller batches: enough updates on the subset to overfit it", ge=1, le=50_000)
+    batch_size: int = Knob(
+        128, "smaller batches: enough updates on the subset to overfit it", ge=1, le=50_000
+    )
     learning_rate: LearningRate = Knob(0.001, "Adam's learning rate")
     seed: int = Knob(0, "seed of every sweep run and of the subset", ge=0)
     early_stopping_max_epochs: Epochs = Knob(40, "upper bound for the early-stopping points")
-    early_stopping_min_delta: float = Knob(0.0001, "smallest val_loss improvement that counts, as in the source",
-                                           ge=0, le=1)
+    early_stopping_min_delta: float = Knob(
+        0.0001, "smallest val_loss improvement that counts, as in the source", ge=0, le=1
+    )
 
 
 class Sweeps(Schema):
-    """The values of each one-regularizer sweep: adding a value trains only that point on the next dvc repro."""
+    (
+        """The values of each one-regularizer sweep: adding a value trains only that point """
+        """on the next dvc repro."""
+    )
+
     l1: Values = Knob([1e-6, 1e-5, 1e-4, 1e-3, 1e-2], "L1 penalty on every kernel")
     l2: Values = Knob([1e-6, 1e-5, 3e-5, 1e-4, 1e-3, 1e-2, 1e-1], "L2 penalty on every kernel")
     dropout: Values = Knob([0.1, 0.2, 0.4, 0.6], "dropout rate after each hidden layer")
     max_norm: Values = Knob([1.0, 2.0, 4.0], "radius of the max-norm constraint per unit")
-    early_stopping: Annotated[list[Annotated[int, Field(ge=1, le=100)]], AfterValidator(_unique_numbers)] = Knob(
-        [5, 10], "patience in epochs (monitor val_loss)")
+    early_stopping: Annotated[list[Annotated[int, Field(ge=1, le=100)]], AfterValidator(_unique_numbers)] = (
+        Knob([5, 10], "patience in epochs (monitor val_loss)")
+    )
 
     @model_validator(mode="after")
     def _values_in_range(self):
         bounds = {"l1": (0, 10), "l2": (0, 10), "dropout": (0, 1), "max_norm": (0, 100)}
         for name, (low, high) in bounds.items():
-            bad = [value for value in getattr(self, name) if not low < value <= high or (name == "dropout" and value >= 1)]
+            bad = [
+                value
+                for value in getattr(self, name)
+                if not low < value <= high or (name == "dropout" and value >= 1)
+            ]
             if bad:
-                raise ValueError(f"'sweeps.{name}': {bad} outside ({low}, {high}{')' if name == 'dropout' else ']'}")
+                raise ValueError(
+                    f"'sweeps.{name}': {bad} outside ({low}, {high}{')' if name == 'dropout' else ']'}"
+                )
         return self
 
 
 class FinalRecipe(Schema):
     """The combination of regularizers and the optimizer of the final model (chosen on validation)."""
+
     l1: Strength = Knob(0.0, "L1 penalty on every kernel")
     l2: Strength = Knob(0.0, "L2 penalty on every kernel")
     dropout: Rate = Knob(0.3, "dropout rate after each hidden layer")
-    max_norm: Annotated[float, Field(gt=0, le=100)] | None = Knob(3.0, "radius of the max-norm constraint (null: none)")
-    shift_fraction: ImageFraction = Knob(0.08, "random shift of the training images, up to this fraction of the side "
-                                               "(0.08: about 2 pixels; 0: none)")
+    max_norm: Annotated[float, Field(gt=0, le=100)] | None = Knob(
+        3.0, "radius of the max-norm constraint (null: none)"
+    )
+    shift_fraction: ImageFraction = Knob(
+        0.08,
+        "random shift of the training images, up to this fraction of the side "
+        "(0.08: about 2 pixels; 0: none)",
+    )
     learning_rate: LearningRate = Knob(0.002, "Adam's learning rate (the peak of the schedule)")
-    schedule: Literal["constant", "cosine"] = Knob("cosine", "constant, or cosine (decay to zero over the run)")
+    schedule: Literal["constant", "cosine"] = Knob(
+        "cosine", "constant, or cosine (decay to zero over the run)"
+    )
     batch_size: BatchSize = Knob(256, "images per batch")
     epochs: Epochs = Knob(20, "validation: 12 epochs 98.69 %, 16: 98.81 %, 20: 99.01 % (with the shifts)")
 
 
 class RegularizationParams(Schema):
-    """Regularization notebook (notebooks/03_regularization.py): a 784-1024-512-10 network from overfitting to a tuned model"""
+    (
+        """Regularization notebook (notebooks/03_regularization.py): a 784-1024-512-10 network from """
+        """overfitting to a tuned model"""
+    )
 
-    hidden_units: list[DenseUnits] = Knob([1024, 512], "units of the hidden layers (ReLU), as in the source",
-                                          min_length=1)
+    hidden_units: list[DenseUnits] = Knob(
+        [1024, 512], "units of the hidden layers (ReLU), as in the source", min_length=1
+    )
     learning_rate: LearningRate = Knob(0.00025, "Adam's learning rate of the unregularized network")
     batch_size: int = Knob(512, "images per batch of the unregularized network", ge=1, le=50_000)
     epochs: Epochs = Knob(15, "unregularized network, trained on 50,000 and validated on 10,000")
     seeds: Seeds = Knob([0, 1, 2], "seeds of the final model (the first also seeds the baseline run)")
-    sweep: SweepProtocol = Knob(SweepProtocol(), "how every sweep point trains: one regularizer at a time on a "
-                                                 "stratified training subset")
+    sweep: SweepProtocol = Knob(
+        SweepProtocol(),
+        "how every sweep point trains: one regularizer at a time on a stratified training subset",
+    )
     sweeps: Sweeps = Knob(Sweeps(), "the sweeps: adding a value trains only that point on the next dvc repro")
-    final: FinalRecipe = Knob(FinalRecipe(), "the final model: the best settings together (chosen on validation), "
-                                             "retrained on 60,000")
+    final: FinalRecipe = Knob(
+        FinalRecipe(),
+        "the final model: the best settings together (chosen on validation), retrained on 60,000",
+    )
     gallery_size: GallerySize = Knob(24, "misclassified test images shown")
 
 
 class CnnSettings(Schema):
-    """The improved CNN (charrec.models.improved_cnn) and its training: shared by the CNN and Hiragana notebooks."""
-    filters: ConvFilters = Knob([32, 64, 128], "channels of the three stages (full, half, quarter resolution)")
+    (
+        """The improved CNN (charrec.models.improved_cnn) and its training: shared by the """
+        """CNN and Hiragana notebooks."""
+    )
+
+    filters: ConvFilters = Knob(
+        [32, 64, 128], "channels of the three stages (full, half, quarter resolution)"
+    )
     dense_units: DenseUnits = Knob(128, "units of the hidden dense layer")
     dropout: Rate = Knob(0.3, "dropout rate after the hidden dense layer")
     rotation_degrees: RotationDegrees = Knob(10.0, "augmentation: random rotation up to ± this angle")
-    shift_fraction: ImageFraction = Knob(0.1, "augmentation: random shift up to ± this fraction of height and width")
+    shift_fraction: ImageFraction = Knob(
+        0.1, "augmentation: random shift up to ± this fraction of height and width"
+    )
     zoom_fraction: ImageFraction = Knob(0.1, "augmentation: random zoom in or out up to this fraction")
-    peak_learning_rate: LearningRate = Knob(0.003, "Adam's rate after warm-up, then decayed by a cosine to zero")
+    peak_learning_rate: LearningRate = Knob(
+        0.003, "Adam's rate after warm-up, then decayed by a cosine to zero"
+    )
     warmup_epochs: int = Knob(1, "linear warm-up from a tenth of the peak rate", ge=0, le=100)
     batch_size: BatchSize = Knob(128, "images per batch")
     epochs: Epochs = Knob(9, "length of the schedule of the final models")
@@ -204,38 +261,57 @@ class CnnSettings(Schema):
 class CnnParams(Schema):
     """CNN notebook (notebooks/04_cnn.py): the source's simple CNN and an improved CNN"""
 
-    simple_learning_rate: LearningRate = Knob(0.001, "Adam's learning rate for the simple CNN (Keras default, as in "
-                                                     "the source)")
+    simple_learning_rate: LearningRate = Knob(
+        0.001, "Adam's learning rate for the simple CNN (Keras default, as in the source)"
+    )
     simple_batch_size: BatchSize = Knob(64, "as in the source")
     simple_epochs: Epochs = Knob(5, "as in the source")
-    simple_steps_per_execution: int = Knob(20, "optimizer steps per graph call: the same training, less overhead",
-                                           ge=1, le=10_000)
-    improved: CnnSettings = Knob(CnnSettings(), "the improved CNN; its epochs were chosen on validation: the "
-                                                "10-epoch validation run kept epoch 9 (99.52 %)")
+    simple_steps_per_execution: int = Knob(
+        20, "optimizer steps per graph call: the same training, less overhead", ge=1, le=10_000
+    )
+    improved: CnnSettings = Knob(
+        CnnSettings(),
+        "the improved CNN; its epochs were chosen on validation: the "
+        "10-epoch validation run kept epoch 9 (99.52 %)",
+    )
     validation_epochs: Epochs = Knob(10, "length of the improved CNN's schedule in the validation run")
-    early_stopping_patience: Patience = Knob(3, "epochs without a better validation accuracy before stopping "
-                                                "(watching the schedule's second half)")
-    seeds: Seeds = Knob([0, 1, 2], "one final run per seed and model; the first seed also makes the validation runs")
+    early_stopping_patience: Patience = Knob(
+        3, "epochs without a better validation accuracy before stopping (watching the schedule's second half)"
+    )
+    seeds: Seeds = Knob(
+        [0, 1, 2], "one final run per seed and model; the first seed also makes the validation runs"
+    )
     gallery_size: GallerySize = Knob(24, "misclassified test images shown per model")
 
 
 ClassGroups = Annotated[
-    list[Annotated[list[Annotated[int, Field(ge=0, le=9)]], Field(min_length=1)]], Field(min_length=2, max_length=10)
+    list[Annotated[list[Annotated[int, Field(ge=0, le=9)]], Field(min_length=1)]],
+    Field(min_length=2, max_length=10),
 ]
 
 
 class BatchNormAblationParams(Schema):
-    """Batch-normalization ablation (notebooks/05_bn_ablation.py): the source's 4,470-parameter CNN with and without BN"""
+    (
+        """Batch-normalization ablation (notebooks/05_bn_ablation.py): the source's """
+        """4,470-parameter CNN with and without BN"""
+    )
 
-    class_groups: ClassGroups = Knob([[0, 6], [1, 7], [2, 3, 5, 8], [4, 9]],
-                                     "digits merged into the classes of the 4-class variant (each digit once)")
+    class_groups: ClassGroups = Knob(
+        [[0, 6], [1, 7], [2, 3, 5, 8], [4, 9]],
+        "digits merged into the classes of the 4-class variant (each digit once)",
+    )
     learning_rate: LearningRate = Knob(0.001, "Adam's learning rate, as in the source")
     batch_size: BatchSize = Knob(20, "as in the source")
     epochs: Epochs = Knob(10, "as in the source")
-    seeds: Seeds = Knob([0, 1, 2], "every configuration trains once per seed; BN and no-BN runs are paired by seed")
-    steps_per_execution: int = Knob(50, "optimizer steps per graph call: same training, less per-step overhead",
-                                    ge=1, le=10_000)
-    confidence: float = Knob(0.95, "level of the confidence interval of the paired seed-level difference", gt=0.5, lt=1)
+    seeds: Seeds = Knob(
+        [0, 1, 2], "every configuration trains once per seed; BN and no-BN runs are paired by seed"
+    )
+    steps_per_execution: int = Knob(
+        50, "optimizer steps per graph call: same training, less per-step overhead", ge=1, le=10_000
+    )
+    confidence: float = Knob(
+        0.95, "level of the confidence interval of the paired seed-level difference", gt=0.5, lt=1
+    )
     gallery_size: GallerySize = Knob(8, "misclassified test images shown per configuration")
 
     @model_validator(mode="after")
@@ -250,20 +326,32 @@ DatasetName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
 class HiraganaParams(Schema):
-    """Hiragana notebook (notebooks/06_hiragana.py): Kuzushiji-MNIST with the source's dense networks and a CNN"""
+    (
+        """Hiragana notebook (notebooks/06_hiragana.py): Kuzushiji-MNIST with the source's dense networks """
+        """and a CNN"""
+    )
 
-    dataset: DatasetName = Knob("kmnist", "a section of params/data.yaml (kmnist, or your own MNIST-format dataset)")
+    dataset: DatasetName = Knob(
+        "kmnist", "a section of params/data.yaml (kmnist, or your own MNIST-format dataset)"
+    )
     comparison_dataset: DatasetName = Knob("mnist", "the same architectures on this dataset, side by side")
-    dense_hidden_units: list[DenseUnits] = Knob([512, 256, 128, 64], "the source's dense network", min_length=1)
+    dense_hidden_units: list[DenseUnits] = Knob(
+        [512, 256, 128, 64], "the source's dense network", min_length=1
+    )
     dense_dropout_rates: Annotated[list[Rate], AfterValidator(_unique_numbers)] = Knob(
-        [0.0, 0.5], "one dense network per dropout rate: the source's two variants", min_length=1)
+        [0.0, 0.5], "one dense network per dropout rate: the source's two variants", min_length=1
+    )
     dense_learning_rate: LearningRate = Knob(0.001, "Adam's learning rate of the dense networks")
     dense_batch_size: BatchSize = Knob(256, "images per batch of the dense networks")
     dense_max_epochs: Epochs = Knob(40, "upper bound; early stopping on validation accuracy decides")
-    early_stopping_patience: Patience = Knob(5, "epochs without improvement before stopping (best weights kept)")
-    cnn: CnnSettings = Knob(CnnSettings(filters=[16, 32, 64], epochs=8),
-                            "the CNN report's improved CNN, narrower ([16, 32, 64]) to halve the cost of training "
-                            "it on two datasets")
+    early_stopping_patience: Patience = Knob(
+        5, "epochs without improvement before stopping (best weights kept)"
+    )
+    cnn: CnnSettings = Knob(
+        CnnSettings(filters=[16, 32, 64], epochs=8),
+        "the CNN report's improved CNN, narrower ([16, 32, 64]) to halve the cost of training "
+        "it on two datasets",
+    )
     seed: int = Knob(0, "seed of every run", ge=0)
     gallery_size: GallerySize = Knob(24, "misclassified test images shown")
 
@@ -295,11 +383,19 @@ def _fields_at(schema: type[BaseModel], location: tuple) -> list[str]:
             annotation = next(arg for arg in typing.get_args(annotation) if arg is not type(None))
         if typing.get_origin(annotation) is dict:
             annotation = typing.get_args(annotation)[1]
-        elif isinstance(annotation, type) and issubclass(annotation, BaseModel) and part in annotation.model_fields:
+        elif (
+            isinstance(annotation, type)
+            and issubclass(annotation, BaseModel)
+            and part in annotation.model_fields
+        ):
             annotation = annotation.model_fields[part].annotation
     while typing.get_origin(annotation) in (typing.Union, types.UnionType, Annotated):
         annotation = next(arg for arg in typing.get_args(annotation) if arg is not type(None))
-    return sorted(annotation.model_fields) if isinstance(annotation, type) and issubclass(annotation, BaseModel) else []
+    return (
+        sorted(annotation.model_fields)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+        else []
+    )
 
 
 def _describe(error: dict, schema: type[BaseModel]) -> str:
@@ -329,7 +425,9 @@ def load_params(path: Path, schema: type[Schema] | None = None) -> Schema:
     path = Path(path)
     if schema is None:
         if path.stem not in SCHEMAS:
-            raise ParamsError(f"{path}: no schema for this file; known params files: {', '.join(sorted(SCHEMAS))}")
+            raise ParamsError(
+                f"{path}: no schema for this file; known params files: {', '.join(sorted(SCHEMAS))}"
+            )
         schema = SCHEMAS[path.stem]
     if not path.is_file():
         raise ParamsError(f"{path}: params file not found (restore it from git: git checkout -- {path})")
@@ -366,7 +464,12 @@ def defaults_yaml(schema: type[Schema]) -> str:
                 lines.extend(_commented(f"{indent}{name}:", field.description, indent))
                 emit(type(value), value, indent + "  ")
             else:
-                text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True).strip().removesuffix("...").strip()
+                text = (
+                    yaml.safe_dump(value, default_flow_style=True, allow_unicode=True)
+                    .strip()
+                    .removesuffix("...")
+                    .strip()
+                )
                 lines.extend(_commented(f"{indent}{name}: {text}", field.description, indent))
 
     emit(schema, schema(), "")
@@ -381,7 +484,11 @@ def defaults_python(schema: type[Schema]) -> str:
         if isinstance(value, BaseModel):
             lines.extend(_commented(f"{name} = {{", field.description, ""))
             for key, sub_field in type(value).model_fields.items():
-                lines.extend(_commented(f'    "{key}": {_literal(getattr(value, key))},', sub_field.description, "    "))
+                lines.extend(
+                    _commented(
+                        f'    "{key}": {_literal(getattr(value, key))},', sub_field.description, "    "
+                    )
+                )
             lines.append("}")
         else:
             lines.extend(_commented(f"{name} = {_literal(value)}", field.description, ""))

@@ -21,20 +21,27 @@ def main() -> int:
         by_name = {stage.addressing: stage for stage in graph.nodes}
         missing_data = {name for name in stale if name.startswith("data@") and name != REQUIRED_DATASET_STAGE}
         skipped = {
-            name for name in stale
-            if name in missing_data or {s.addressing for s in nx.descendants(graph, by_name[name])} & missing_data
+            name
+            for name in stale
+            if name in missing_data
+            or {s.addressing for s in nx.descendants(graph, by_name[name])} & missing_data
         }
     failed = sorted(stale - skipped)
     if not stale:
         print("All stages are up to date: every report is in reports/.")
     if skipped:
         datasets = ", ".join(sorted(name.removeprefix("data@") for name in missing_data))
-        print(f"Skipped because a dataset is not available ({datasets}): {', '.join(sorted(skipped))}.\n"
-              "Provide it through params/data.yaml (datasets.NAME.local_dir) or its environment variable "
-              "(e.g. KMNIST_DIR), or from a machine that reaches the official download; then run `make` again.")
+        print(
+            f"Skipped because a dataset is not available ({datasets}): {', '.join(sorted(skipped))}.\n"
+            "Provide it through params/data.yaml (datasets.NAME.local_dir) or its environment variable "
+            "(e.g. KMNIST_DIR), or from a machine that reaches the official download; then run `make` again."
+        )
     if failed:
-        print(f"FAILED: {', '.join(failed)} did not complete; see the errors above "
-              "(a failed notebook is kept in reports/failed/).", file=sys.stderr)
+        print(
+            f"FAILED: {', '.join(failed)} did not complete; see the errors above "
+            "(a failed notebook is kept in reports/failed/).",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -15,15 +15,40 @@ VALIDATION = "validation"  # runs trained on the training part and scored on val
 
 
 def dense_baseline(params) -> list[RunSpec]:
-    """02: one validation run and one final run per seed, the source's protocol (Adam, batch 500, 10 epochs)."""
-    common = dict(model="dense_network", options={"hidden_units": list(params.hidden_units),
-                                                  "activation": params.activation, "name": "dense_baseline"},
-                  epochs=params.epochs, batch_size=params.batch_size, learning_rate=params.learning_rate)
-    validation = [RunSpec(key=f"validation-seed{seed}", seed=seed, validate_every_epoch=True,
-                          labels={"phase": VALIDATION, "seed": seed}, **common) for seed in params.seeds]
-    final = [RunSpec(key=f"final-seed{seed}", seed=seed, test=True,
-                     train_on="train_full" if params.retrain_on_all_training_images else "train",
-                     labels={"phase": FINAL, "seed": seed}, **common) for seed in params.seeds]
+    """02: one validation run and one final run per seed, the source's protocol (Adam, batch 500, 10
+    epochs)."""
+    common = dict(
+        model="dense_network",
+        options={
+            "hidden_units": list(params.hidden_units),
+            "activation": params.activation,
+            "name": "dense_baseline",
+        },
+        epochs=params.epochs,
+        batch_size=params.batch_size,
+        learning_rate=params.learning_rate,
+    )
+    validation = [
+        RunSpec(
+            key=f"validation-seed{seed}",
+            seed=seed,
+            validate_every_epoch=True,
+            labels={"phase": VALIDATION, "seed": seed},
+            **common,
+        )
+        for seed in params.seeds
+    ]
+    final = [
+        RunSpec(
+            key=f"final-seed{seed}",
+            seed=seed,
+            test=True,
+            train_on="train_full" if params.retrain_on_all_training_images else "train",
+            labels={"phase": FINAL, "seed": seed},
+            **common,
+        )
+        for seed in params.seeds
+    ]
     return validation + final
 
 
@@ -32,17 +57,44 @@ def regularization(params) -> list[RunSpec]:
     subset), the final recipe validated on 50,000 images, and the final recipe on 60,000 per seed."""
     network = {"hidden_units": list(params.hidden_units), "name": "dense_regularized"}
     sweep = params.sweep
-    on_subset = dict(model="dense_network", epochs=sweep.epochs, batch_size=sweep.batch_size,
-                     learning_rate=sweep.learning_rate, seed=sweep.seed, train_size=sweep.train_size, score=True)
+    on_subset = dict(
+        model="dense_network",
+        epochs=sweep.epochs,
+        batch_size=sweep.batch_size,
+        learning_rate=sweep.learning_rate,
+        seed=sweep.seed,
+        train_size=sweep.train_size,
+        score=True,
+    )
     final = params.final
-    recipe = {"l1": final.l1, "l2": final.l2, "dropout": final.dropout, "max_norm": final.max_norm,
-              "shift_fraction": final.shift_fraction}
-    with_recipe = dict(model="dense_network", options={**network, **recipe}, epochs=final.epochs,
-                       batch_size=final.batch_size, learning_rate=final.learning_rate, schedule=final.schedule)
+    recipe = {
+        "l1": final.l1,
+        "l2": final.l2,
+        "dropout": final.dropout,
+        "max_norm": final.max_norm,
+        "shift_fraction": final.shift_fraction,
+    }
+    with_recipe = dict(
+        model="dense_network",
+        options={**network, **recipe},
+        epochs=final.epochs,
+        batch_size=final.batch_size,
+        learning_rate=final.learning_rate,
+        schedule=final.schedule,
+    )
     runs = [
-        RunSpec(key="baseline", model="dense_network", options=network, epochs=params.epochs,
-                batch_size=params.batch_size, learning_rate=params.learning_rate, seed=params.seeds[0],
-                validate_every_epoch=True, score=True, labels={"kind": "baseline", "value": None}),
+        RunSpec(
+            key="baseline",
+            model="dense_network",
+            options=network,
+            epochs=params.epochs,
+            batch_size=params.batch_size,
+            learning_rate=params.learning_rate,
+            seed=params.seeds[0],
+            validate_every_epoch=True,
+            score=True,
+            labels={"kind": "baseline", "value": None},
+        ),
         RunSpec(key="reference", options=network, labels={"kind": "reference", "value": None}, **on_subset),
     ]
     for kind, values in params.sweeps.model_dump().items():
@@ -50,21 +102,56 @@ def regularization(params) -> list[RunSpec]:
         for value in values:
             key = f"{kind}-{value:g}"
             if key in seen:
-                raise ParamsError(f"params/03_regularization.yaml: 'sweeps.{kind}' lists the value {value:g} twice "
-                                  f"(as {seen[key]!r} and {value!r}); remove one")
+                raise ParamsError(
+                    f"params/03_regularization.yaml: 'sweeps.{kind}' lists the value {value:g} twice "
+                    f"(as {seen[key]!r} and {value!r}); remove one"
+                )
             seen[key] = value
             if kind == "early_stopping":
-                runs.append(RunSpec(
-                    key=key, options=network, labels={"kind": kind, "value": value}, validate_every_epoch=True,
-                    early_stopping={"monitor": "val_loss", "patience": int(value), "min_delta": sweep.early_stopping_min_delta},
-                    **{**on_subset, "epochs": sweep.early_stopping_max_epochs}))
+                runs.append(
+                    RunSpec(
+                        key=key,
+                        options=network,
+                        labels={"kind": kind, "value": value},
+                        validate_every_epoch=True,
+                        early_stopping={
+                            "monitor": "val_loss",
+                            "patience": int(value),
+                            "min_delta": sweep.early_stopping_min_delta,
+                        },
+                        **{**on_subset, "epochs": sweep.early_stopping_max_epochs},
+                    )
+                )
             else:
-                runs.append(RunSpec(key=key, options={**network, kind: value}, labels={"kind": kind, "value": value},
-                                    **on_subset))
-    runs.append(RunSpec(key="combination", seed=params.seeds[0], validate_every_epoch=True, score=True,
-                        labels={"kind": "combination", "value": None}, **with_recipe))
-    runs += [RunSpec(key=f"final-seed{seed}", seed=seed, train_on="train_full", test=True,
-                     labels={"kind": FINAL, "value": seed, "seed": seed}, **with_recipe) for seed in params.seeds]
+                runs.append(
+                    RunSpec(
+                        key=key,
+                        options={**network, kind: value},
+                        labels={"kind": kind, "value": value},
+                        **on_subset,
+                    )
+                )
+    runs.append(
+        RunSpec(
+            key="combination",
+            seed=params.seeds[0],
+            validate_every_epoch=True,
+            score=True,
+            labels={"kind": "combination", "value": None},
+            **with_recipe,
+        )
+    )
+    runs += [
+        RunSpec(
+            key=f"final-seed{seed}",
+            seed=seed,
+            train_on="train_full",
+            test=True,
+            labels={"kind": FINAL, "value": seed, "seed": seed},
+            **with_recipe,
+        )
+        for seed in params.seeds
+    ]
     return runs
 
 
@@ -73,35 +160,81 @@ SIMPLE_CNN, IMPROVED_CNN = "simple CNN", "improved CNN"
 
 def improved_cnn_options(cnn) -> dict:
     """The improved CNN's builder arguments from a `CnnSettings` params section."""
-    return {"filters": list(cnn.filters), "dense_units": cnn.dense_units, "dropout": cnn.dropout,
-            "rotation_degrees": cnn.rotation_degrees, "shift_fraction": cnn.shift_fraction,
-            "zoom_fraction": cnn.zoom_fraction}
+    return {
+        "filters": list(cnn.filters),
+        "dense_units": cnn.dense_units,
+        "dropout": cnn.dropout,
+        "rotation_degrees": cnn.rotation_degrees,
+        "shift_fraction": cnn.shift_fraction,
+        "zoom_fraction": cnn.zoom_fraction,
+    }
 
 
 def cnn(params) -> list[RunSpec]:
     """04: with the first seed, each CNN on the training part, validated every epoch (the improved CNN's
     full schedule, early stopping watching its second half); then every seed on all training images."""
-    simple = dict(model="simple_cnn", options={}, batch_size=params.simple_batch_size,
-                  learning_rate=params.simple_learning_rate, steps_per_execution=params.simple_steps_per_execution)
-    improved = dict(model="improved_cnn", options=improved_cnn_options(params.improved),
-                    batch_size=params.improved.batch_size, learning_rate=params.improved.peak_learning_rate,
-                    schedule="cosine", warmup_epochs=params.improved.warmup_epochs)
+    simple = dict(
+        model="simple_cnn",
+        options={},
+        batch_size=params.simple_batch_size,
+        learning_rate=params.simple_learning_rate,
+        steps_per_execution=params.simple_steps_per_execution,
+    )
+    improved = dict(
+        model="improved_cnn",
+        options=improved_cnn_options(params.improved),
+        batch_size=params.improved.batch_size,
+        learning_rate=params.improved.peak_learning_rate,
+        schedule="cosine",
+        warmup_epochs=params.improved.warmup_epochs,
+    )
     choice_seed = params.seeds[0]
     runs = [
-        RunSpec(key="validation-simple", seed=choice_seed, epochs=params.simple_epochs, validate_every_epoch=True,
-                labels={"phase": VALIDATION, "model": SIMPLE_CNN, "seed": choice_seed}, **simple),
-        RunSpec(key="validation-improved", seed=choice_seed, epochs=params.validation_epochs,
-                validate_every_epoch=True,
-                early_stopping={"monitor": "val_accuracy", "patience": params.early_stopping_patience,
-                                "start_from_epoch": params.validation_epochs // 2},
-                labels={"phase": VALIDATION, "model": IMPROVED_CNN, "seed": choice_seed}, **improved),
+        RunSpec(
+            key="validation-simple",
+            seed=choice_seed,
+            epochs=params.simple_epochs,
+            validate_every_epoch=True,
+            labels={"phase": VALIDATION, "model": SIMPLE_CNN, "seed": choice_seed},
+            **simple,
+        ),
+        RunSpec(
+            key="validation-improved",
+            seed=choice_seed,
+            epochs=params.validation_epochs,
+            validate_every_epoch=True,
+            early_stopping={
+                "monitor": "val_accuracy",
+                "patience": params.early_stopping_patience,
+                "start_from_epoch": params.validation_epochs // 2,
+            },
+            labels={"phase": VALIDATION, "model": IMPROVED_CNN, "seed": choice_seed},
+            **improved,
+        ),
     ]
     for seed in params.seeds:
-        runs.append(RunSpec(key=f"final-simple-seed{seed}", seed=seed, epochs=params.simple_epochs, train_on="train_full",
-                            test=True, labels={"phase": FINAL, "model": SIMPLE_CNN, "seed": seed}, **simple))
-        runs.append(RunSpec(key=f"final-improved-seed{seed}", seed=seed, epochs=params.improved.epochs,
-                            train_on="train_full", test=True,
-                            labels={"phase": FINAL, "model": IMPROVED_CNN, "seed": seed}, **improved))
+        runs.append(
+            RunSpec(
+                key=f"final-simple-seed{seed}",
+                seed=seed,
+                epochs=params.simple_epochs,
+                train_on="train_full",
+                test=True,
+                labels={"phase": FINAL, "model": SIMPLE_CNN, "seed": seed},
+                **simple,
+            )
+        )
+        runs.append(
+            RunSpec(
+                key=f"final-improved-seed{seed}",
+                seed=seed,
+                epochs=params.improved.epochs,
+                train_on="train_full",
+                test=True,
+                labels={"phase": FINAL, "model": IMPROVED_CNN, "seed": seed},
+                **improved,
+            )
+        )
     return runs
 
 
@@ -109,15 +242,34 @@ def bn_ablation(params) -> list[RunSpec]:
     """05: the 4,470-parameter CNN with and without batch normalization, 10 and 4 classes, one run per
     seed each; the two arms of a seed see the same images in the same order."""
     runs = []
-    for classes, groups in (("10 classes", None), ("4 classes", [list(group) for group in params.class_groups])):
+    for classes, groups in (
+        ("10 classes", None),
+        ("4 classes", [list(group) for group in params.class_groups]),
+    ):
         for batch_norm in (False, True):
             model_key = f"cnn_{classes.split()[0]}_classes" + ("_bn" if batch_norm else "")
-            runs += [RunSpec(key=f"{model_key}-seed{seed}", model="tiny_cnn",
-                             options={"batch_norm": batch_norm, "name": model_key}, seed=seed, epochs=params.epochs,
-                             batch_size=params.batch_size, learning_rate=params.learning_rate, class_groups=groups,
-                             validate_every_epoch=True, test=True, steps_per_execution=params.steps_per_execution,
-                             labels={"classes": classes, "batch_norm": batch_norm, "model_key": model_key, "seed": seed})
-                     for seed in params.seeds]
+            runs += [
+                RunSpec(
+                    key=f"{model_key}-seed{seed}",
+                    model="tiny_cnn",
+                    options={"batch_norm": batch_norm, "name": model_key},
+                    seed=seed,
+                    epochs=params.epochs,
+                    batch_size=params.batch_size,
+                    learning_rate=params.learning_rate,
+                    class_groups=groups,
+                    validate_every_epoch=True,
+                    test=True,
+                    steps_per_execution=params.steps_per_execution,
+                    labels={
+                        "classes": classes,
+                        "batch_norm": batch_norm,
+                        "model_key": model_key,
+                        "seed": seed,
+                    },
+                )
+                for seed in params.seeds
+            ]
     return runs
 
 
@@ -128,24 +280,49 @@ def hiragana(params) -> list[RunSpec]:
     for dataset in dict.fromkeys((params.dataset, params.comparison_dataset)):
         for rate in params.dense_dropout_rates:
             name = f"dense_dropout_{rate:g}".replace(".", "_")
-            runs.append(RunSpec(
-                key=f"{dataset}-{name}", model="dense_network", dataset=dataset, seed=params.seed,
-                options={"hidden_units": list(params.dense_hidden_units), "dropout": rate, "name": name},
-                epochs=params.dense_max_epochs, batch_size=params.dense_batch_size,
-                learning_rate=params.dense_learning_rate, validate_every_epoch=True, test=True,
-                early_stopping={"monitor": "val_accuracy", "patience": params.early_stopping_patience},
-                labels={"dataset": dataset, "model": f"dense, dropout {rate:g}", "name": name}))
-        runs.append(RunSpec(
-            key=f"{dataset}-cnn", model="improved_cnn", dataset=dataset, seed=params.seed,
-            options={**improved_cnn_options(params.cnn), "name": "cnn"}, epochs=params.cnn.epochs,
-            batch_size=params.cnn.batch_size, learning_rate=params.cnn.peak_learning_rate, schedule="cosine",
-            warmup_epochs=params.cnn.warmup_epochs, validate_every_epoch=True, test=True,
-            labels={"dataset": dataset, "model": "CNN", "name": "cnn"}))
+            runs.append(
+                RunSpec(
+                    key=f"{dataset}-{name}",
+                    model="dense_network",
+                    dataset=dataset,
+                    seed=params.seed,
+                    options={"hidden_units": list(params.dense_hidden_units), "dropout": rate, "name": name},
+                    epochs=params.dense_max_epochs,
+                    batch_size=params.dense_batch_size,
+                    learning_rate=params.dense_learning_rate,
+                    validate_every_epoch=True,
+                    test=True,
+                    early_stopping={"monitor": "val_accuracy", "patience": params.early_stopping_patience},
+                    labels={"dataset": dataset, "model": f"dense, dropout {rate:g}", "name": name},
+                )
+            )
+        runs.append(
+            RunSpec(
+                key=f"{dataset}-cnn",
+                model="improved_cnn",
+                dataset=dataset,
+                seed=params.seed,
+                options={**improved_cnn_options(params.cnn), "name": "cnn"},
+                epochs=params.cnn.epochs,
+                batch_size=params.cnn.batch_size,
+                learning_rate=params.cnn.peak_learning_rate,
+                schedule="cosine",
+                warmup_epochs=params.cnn.warmup_epochs,
+                validate_every_epoch=True,
+                test=True,
+                labels={"dataset": dataset, "model": "CNN", "name": "cnn"},
+            )
+        )
     return runs
 
 
-PLANS = {"02_dense_baseline": dense_baseline, "03_regularization": regularization, "04_cnn": cnn,
-         "05_bn_ablation": bn_ablation, "06_hiragana": hiragana}
+PLANS = {
+    "02_dense_baseline": dense_baseline,
+    "03_regularization": regularization,
+    "04_cnn": cnn,
+    "05_bn_ablation": bn_ablation,
+    "06_hiragana": hiragana,
+}
 
 
 def plan(name: str, params) -> list[RunSpec]:

@@ -54,10 +54,12 @@ def with_grouped_classes(data: PreparedData, groups: list[list[int]]) -> Prepare
     if len(set(member for group in groups for member in group)) != data.num_classes:
         raise ValueError(f"the groups must cover all {data.num_classes} classes of {data.name}, got {groups}")
     return replace(
-        data, class_names=names, y_train=group_labels(data.y_train, groups),
-        y_val=group_labels(data.y_val, groups), y_test=group_labels(data.y_test, groups),
+        data,
+        class_names=names,
+        y_train=group_labels(data.y_train, groups),
+        y_val=group_labels(data.y_val, groups),
+        y_test=group_labels(data.y_test, groups),
     )
-
 
 
 def prepared_path(dataset: str, root: Path | None = None) -> Path:
@@ -75,9 +77,15 @@ def load_prepared(path: Path) -> PreparedData:
         x, y = arrays["x_train"], arrays["y_train"]
         train_index, validation_index = arrays["train_index"], arrays["validation_index"]
         return PreparedData(
-            name=manifest["dataset"], class_names=tuple(manifest["class_names"]),
-            x_train=x[train_index], y_train=y[train_index], x_val=x[validation_index], y_val=y[validation_index],
-            x_test=arrays["x_test"], y_test=arrays["y_test"], manifest=manifest,
+            name=manifest["dataset"],
+            class_names=tuple(manifest["class_names"]),
+            x_train=x[train_index],
+            y_train=y[train_index],
+            x_val=x[validation_index],
+            y_val=y[validation_index],
+            x_test=arrays["x_test"],
+            y_test=arrays["y_test"],
+            manifest=manifest,
         )
 
 

@@ -16,8 +16,12 @@ REGULARIZATION = {"test_accuracy": 0.9837, "misclassified": 163, "train_accuracy
 SIMPLE_CNN_TEST_ACCURACY = 0.9900
 
 # Batch-normalization report: the 4,470-parameter CNN, (classes, with BN) -> test accuracy, one run each.
-BN_ABLATION_TEST_ACCURACY = {("10 classes", False): 0.9793, ("10 classes", True): 0.9833,
-                             ("4 classes", False): 0.9894, ("4 classes", True): 0.9918}
+BN_ABLATION_TEST_ACCURACY = {
+    ("10 classes", False): 0.9793,
+    ("10 classes", True): 0.9833,
+    ("4 classes", False): 0.9894,
+    ("4 classes", True): 0.9918,
+}
 # ...and its hand count of the 10-class network's trainable parameters without BN, per layer.
 BN_ABLATION_PARAMETER_COUNT = {"conv_1": 800, "conv_2": 3208, "conv_3": 292, "class_probabilities": 170}
 
@@ -25,16 +29,25 @@ BN_ABLATION_PARAMETER_COUNT = {"conv_1": 800, "conv_2": 3208, "conv_3": 292, "cl
 KMNIST_DENSE_TEST_ACCURACY = {0.0: 0.9203, 0.5: 0.9114}
 
 # Dropout with max-norm in dense networks (Srivastava et al. 2014, JMLR 15, table 2: 1.05 % and 1.06 % error).
-DROPOUT_MAX_NORM = {"dropout + max-norm, ReLU (Srivastava et al. 2014)": 0.9895,
-                    "dropout + max-norm, 1024-unit nets (Srivastava et al. 2014)": 0.9894}
+DROPOUT_MAX_NORM = {
+    "dropout + max-norm, ReLU (Srivastava et al. 2014)": 0.9895,
+    "dropout + max-norm, 1024-unit nets (Srivastava et al. 2014)": 0.9894,
+}
 
 # Reference points of the summary, by dataset.
-PUBLISHED_ANCHORS = pd.DataFrame([
-    ("mnist", "dropout + max-norm MLP", 0.9895, "Srivastava et al. 2014, JMLR 15 (1.05-1.06 % error)"),
-    ("mnist", "keras-io simple convnet", 0.9922, "keras.io example 'Simple MNIST convnet'"),
-    ("mnist", "single CNN, BN + dropout + augmentation", 0.9964,
-     "Deotte, Kaggle 'How to choose CNN architecture MNIST' (mean of many runs)"),
-    ("kmnist", "Keras simple CNN", 0.9463, "Clanuwat et al. 2018, KMNIST benchmarks"),
-    ("kmnist", "PreActResNet-18", 0.9782, "Clanuwat et al. 2018, KMNIST benchmarks"),
-    ("kmnist", "ResNet18 + VGG ensemble", 0.9890, "Clanuwat et al. 2018, KMNIST benchmarks"),
-], columns=["dataset", "model", "test accuracy", "source"])
+PUBLISHED_ANCHORS = pd.DataFrame(
+    [
+        ("mnist", "dropout + max-norm MLP", 0.9895, "Srivastava et al. 2014, JMLR 15 (1.05-1.06 % error)"),
+        ("mnist", "keras-io simple convnet", 0.9922, "keras.io example 'Simple MNIST convnet'"),
+        (
+            "mnist",
+            "single CNN, BN + dropout + augmentation",
+            0.9964,
+            "Deotte, Kaggle 'How to choose CNN architecture MNIST' (mean of many runs)",
+        ),
+        ("kmnist", "Keras simple CNN", 0.9463, "Clanuwat et al. 2018, KMNIST benchmarks"),
+        ("kmnist", "PreActResNet-18", 0.9782, "Clanuwat et al. 2018, KMNIST benchmarks"),
+        ("kmnist", "ResNet18 + VGG ensemble", 0.9890, "Clanuwat et al. 2018, KMNIST benchmarks"),
+    ],
+    columns=["dataset", "model", "test accuracy", "source"],
+)

@@ -1,6 +1,5 @@
 """Helpers that make an executed notebook read like a report in HTML and in LaTeX/PDF."""
 
-import json
 import os
 import platform
 import shutil
@@ -21,7 +20,16 @@ from matplotlib_inline.backend_inline import set_matplotlib_formats
 
 from .datasets import KMNIST_GLYPHS, KMNIST_ROMAJI
 
-REPORTED_PACKAGES = ("tensorflow-cpu", "tensorflow", "keras", "numpy", "scikit-learn", "papermill", "nbconvert", "dvc")
+REPORTED_PACKAGES = (
+    "tensorflow-cpu",
+    "tensorflow",
+    "keras",
+    "numpy",
+    "scikit-learn",
+    "papermill",
+    "nbconvert",
+    "dvc",
+)
 CJK_FONTS = ("Noto Sans CJK JP", "Noto Sans JP", "IPAGothic", "IPAexGothic", "TakaoGothic")
 
 
@@ -66,11 +74,19 @@ def show_table(table: pd.DataFrame, caption: str | None = None, decimals: int = 
         style = style.format_index(escape=escape, axis=0).format_index(escape=escape, axis=1)
         return style.set_caption(caption) if caption else style
 
-    latex = styled("latex").to_latex(hrules=True, position="H", position_float="centering", sparse_index=False)
+    latex = styled("latex").to_latex(
+        hrules=True, position="H", position_float="centering", sparse_index=False
+    )
     # Shrink a table wider than the page to the page width; leave narrower tables as they are.
-    latex = latex.replace("\\begin{tabular}", "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{\\begin{tabular}")
+    latex = latex.replace(
+        "\\begin{tabular}",
+        "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{\\begin{tabular}",
+    )
     latex = latex.replace("\\end{tabular}", "\\end{tabular}}")
-    display({"text/html": styled("html").to_html(), "text/latex": latex, "text/plain": table.to_string()}, raw=True)
+    display(
+        {"text/html": styled("html").to_html(), "text/latex": latex, "text/plain": table.to_string()},
+        raw=True,
+    )
 
 
 def model_summary(model) -> pd.DataFrame:
@@ -79,9 +95,15 @@ def model_summary(model) -> pd.DataFrame:
     for layer in model.layers:
         trainable = sum(int(w.numpy().size) for w in layer.trainable_weights)
         frozen = sum(int(w.numpy().size) for w in layer.non_trainable_weights)
-        rows.append({"layer": layer.name, "type": type(layer).__name__,
-                     "output shape": str(tuple(layer.output.shape[1:])),
-                     "trainable": trainable, "non-trainable": frozen})
+        rows.append(
+            {
+                "layer": layer.name,
+                "type": type(layer).__name__,
+                "output shape": str(tuple(layer.output.shape[1:])),
+                "trainable": trainable,
+                "non-trainable": frozen,
+            }
+        )
     table = pd.DataFrame(rows).set_index("layer")
     table.loc["total"] = ["", "", table["trainable"].sum(), table["non-trainable"].sum()]
     return table
@@ -97,8 +119,16 @@ def hardware_description() -> str:
     except OSError:
         pass
     # nvidia-smi rather than TensorFlow: the summary report should not pay TensorFlow's import time.
-    listing = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True) if shutil.which("nvidia-smi") else None
-    gpus = [line.split(" (UUID")[0] for line in listing.stdout.splitlines()] if listing and listing.returncode == 0 else []
+    listing = (
+        subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True)
+        if shutil.which("nvidia-smi")
+        else None
+    )
+    gpus = (
+        [line.split(" (UUID")[0] for line in listing.stdout.splitlines()]
+        if listing and listing.returncode == 0
+        else []
+    )
     return f"{cpu}, {os.cpu_count()} logical cores" + (f", GPUs: {', '.join(gpus)}" if gpus else ", no GPU")
 
 
@@ -114,19 +144,23 @@ def package_versions() -> str:
 
 def show_provenance(manifest: dict, seeds: list[int], start_time: float) -> None:
     """The closing block of every report: where the data came from and what ran it."""
-    checksums = "\n".join(f"| `{manifest['files'][role]}` | `{md5}` |" for role, md5 in manifest["md5"].items())
+    checksums = "\n".join(
+        f"| `{manifest['files'][role]}` | `{md5}` |" for role, md5 in manifest["md5"].items()
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         hardware = hardware_description()
-    display(Markdown(
-        f"## Provenance\n\n"
-        f"- **Generated**: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}\n"
-        f"- **Data**: {manifest['dataset']}, split seed {manifest['split_seed']}, "
-        f"{manifest['counts']['train']:,} train / {manifest['counts']['validation']:,} validation / "
-        f"{manifest['counts']['test']:,} test images\n"
-        f"- **Seeds**: {', '.join(map(str, seeds)) or 'none'}\n"
-        f"- **Hardware**: {hardware}\n"
-        f"- **Python** {platform.python_version()}; {package_versions()}\n"
-        f"- **Wall time of this notebook**: {time.perf_counter() - start_time:.1f} s\n\n"
-        f"| file | md5 (verified) |\n|---|---|\n{checksums}\n"
-    ))
+    display(
+        Markdown(
+            f"## Provenance\n\n"
+            f"- **Generated**: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}\n"
+            f"- **Data**: {manifest['dataset']}, split seed {manifest['split_seed']}, "
+            f"{manifest['counts']['train']:,} train / {manifest['counts']['validation']:,} validation / "
+            f"{manifest['counts']['test']:,} test images\n"
+            f"- **Seeds**: {', '.join(map(str, seeds)) or 'none'}\n"
+            f"- **Hardware**: {hardware}\n"
+            f"- **Python** {platform.python_version()}; {package_versions()}\n"
+            f"- **Wall time of this notebook**: {time.perf_counter() - start_time:.1f} s\n\n"
+            f"| file | md5 (verified) |\n|---|---|\n{checksums}\n"
+        )
+    )

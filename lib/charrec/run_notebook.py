@@ -26,7 +26,6 @@ import papermill
 from nbconvert import HTMLExporter, PDFExporter
 from traitlets.config import Config
 
-from . import backend  # noqa: F401  (the notebook kernel inherits its TensorFlow options)
 from .files import write_atomically
 from .outputs import REPORT_STAGE_ENV, NotebookOutputs
 from .params import SCHEMAS, ParamsError, load_params
@@ -34,8 +33,9 @@ from .params import SCHEMAS, ParamsError, load_params
 TEMPLATES = Path(__file__).parent / "templates"
 # TensorFlow's C++ start-up lines (absl format, e.g. "I0000 00:00:17... port.cc:153] oneDNN custom operations
 # are on") reach the kernel's stderr before TF_CPP_MIN_LOG_LEVEL applies; they are no part of a report.
-STARTUP_CHATTER = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWE]\d{4} \d\d:\d\d:).*$",
-                             re.MULTILINE)
+STARTUP_CHATTER = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWE]\d{4} \d\d:\d\d:).*$", re.MULTILINE
+)
 
 
 def _title_cell_index(notebook) -> int | None:
@@ -87,7 +87,9 @@ def render_reports(executed: Path, outputs: NotebookOutputs) -> None:
     config.TemplateExporter.extra_template_basedirs = [str(TEMPLATES)]
     config.PDFExporter.latex_count = 2  # xelatex twice: references and page layout settle
     pdf_exporter = PDFExporter(config=config, template_name="report_a4")
-    pdf, _ = pdf_exporter.from_notebook_node(_with_report_metadata(notebook), resources={"metadata": {"name": outputs.name}})
+    pdf, _ = pdf_exporter.from_notebook_node(
+        _with_report_metadata(notebook), resources={"metadata": {"name": outputs.name}}
+    )
     write_atomically(outputs.pdf, pdf)
 
 
@@ -109,14 +111,20 @@ def run(name: str, root: Path = Path(".")) -> None:
         raise FileNotFoundError(f"{notebook_file} does not exist")
     outputs = NotebookOutputs(name, root=root)
     _remove(outputs.all_results() + [outputs.failed_notebook])
-    os.environ[REPORT_STAGE_ENV] = "1"  # the kernel inherits it: read the trained runs, write into the project
+    os.environ[REPORT_STAGE_ENV] = (
+        "1"  # the kernel inherits it: read the trained runs, write into the project
+    )
     outputs.failed_notebook.parent.mkdir(parents=True, exist_ok=True)
     try:
         # Papermill writes the notebook as it runs: while running (and after a failure) it is the
         # "failed" one; it becomes the executed notebook only once every cell has succeeded.
         papermill.execute_notebook(
-            jupytext.read(notebook_file), str(outputs.failed_notebook), parameters=params.model_dump(mode="json"),
-            kernel_name="python3", cwd=str(notebook_file.parent), progress_bar=False,
+            jupytext.read(notebook_file),
+            str(outputs.failed_notebook),
+            parameters=params.model_dump(mode="json"),
+            kernel_name="python3",
+            cwd=str(notebook_file.parent),
+            progress_bar=False,
         )
         outputs.executed_notebook.parent.mkdir(parents=True, exist_ok=True)
         os.replace(outputs.failed_notebook, outputs.executed_notebook)
@@ -142,8 +150,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except papermill.PapermillExecutionError as error:
         failed = NotebookOutputs(args.name, root=Path(".")).failed_notebook
-        print(f"error: notebook {args.name} failed in cell {error.exec_count}: {error.ename}: {error.evalue}\n"
-              f"The partially executed notebook is kept at {failed}", file=sys.stderr)
+        print(
+            f"error: notebook {args.name} failed in cell {error.exec_count}: {error.ename}: {error.evalue}\n"
+            f"The partially executed notebook is kept at {failed}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

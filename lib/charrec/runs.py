@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-from . import backend  # noqa: F401  (TensorFlow's CPU options, before keras loads it)
 from .prepared import load_prepared, stratified_subset, with_grouped_classes
 
 BUILDERS = ("dense_network", "simple_cnn", "improved_cnn", "tiny_cnn")  # functions of charrec.models
@@ -70,7 +69,8 @@ def code_fingerprint(root: Path, dataset: str) -> str:
 
 
 def progress_log(prefix: str, print_line=print):
-    """A Keras callback printing one line per epoch: run, epoch e of E, elapsed and estimated time left (s)."""
+    """A Keras callback printing one line per epoch: run, epoch e of E, elapsed and estimated time left
+    (s)."""
     import keras
 
     class ProgressLog(keras.callbacks.Callback):
@@ -82,14 +82,17 @@ def progress_log(prefix: str, print_line=print):
             left = elapsed / (epoch + 1) * (self.params["epochs"] - epoch - 1)
             logs = logs or {}
             accuracy = logs.get("val_accuracy", logs.get("accuracy"))
-            print_line(f"{prefix}: epoch {epoch + 1}/{self.params['epochs']}, {elapsed:.0f} s elapsed, about "
-                       f"{left:.0f} s left" + (f", accuracy {accuracy:.4f}" if accuracy is not None else ""))
+            print_line(
+                f"{prefix}: epoch {epoch + 1}/{self.params['epochs']}, {elapsed:.0f} s elapsed, about "
+                f"{left:.0f} s left" + (f", accuracy {accuracy:.4f}" if accuracy is not None else "")
+            )
 
     return ProgressLog()
 
 
-def execute(spec: RunSpec, data_dir: Path, model_file: Path | None = None, prefix: str | None = None,
-            print_line=print) -> dict:
+def execute(
+    spec: RunSpec, data_dir: Path, model_file: Path | None = None, prefix: str | None = None, print_line=print
+) -> dict:
     """Train one run and return its JSON-ready result.
 
     Reads `data_dir/<dataset>.npz`. The result holds the spec, the history (one record per epoch:
@@ -103,14 +106,24 @@ def execute(spec: RunSpec, data_dir: Path, model_file: Path | None = None, prefi
     import keras
 
     from . import models
-    from .training import compile_classifier, learning_rate_schedule, make_deterministic, predict_probabilities, train
+    from .training import (
+        compile_classifier,
+        learning_rate_schedule,
+        make_deterministic,
+        predict_probabilities,
+        train,
+    )
 
     if spec.model not in BUILDERS:
         raise ValueError(f"unknown model builder '{spec.model}'; known: {', '.join(BUILDERS)}")
     data = load_prepared(Path(data_dir) / f"{spec.dataset}.npz")
     if spec.class_groups:
         data = with_grouped_classes(data, spec.class_groups)
-    x_train, y_train = (data.x_train_full, data.y_train_full) if spec.train_on == "train_full" else (data.x_train, data.y_train)
+    x_train, y_train = (
+        (data.x_train_full, data.y_train_full)
+        if spec.train_on == "train_full"
+        else (data.x_train, data.y_train)
+    )
     if spec.train_size:
         keep = stratified_subset(y_train, spec.train_size, spec.seed)
         x_train, y_train = x_train[keep], y_train[keep]
@@ -118,17 +131,24 @@ def execute(spec: RunSpec, data_dir: Path, model_file: Path | None = None, prefi
     make_deterministic(spec.seed)
     model = getattr(models, spec.model)(num_classes=data.num_classes, **spec.options)
     steps_per_epoch = math.ceil(len(y_train) / spec.batch_size)
-    schedule = learning_rate_schedule(spec.learning_rate, spec.schedule, steps_per_epoch, spec.epochs, spec.warmup_epochs)
+    schedule = learning_rate_schedule(
+        spec.learning_rate, spec.schedule, steps_per_epoch, spec.epochs, spec.warmup_epochs
+    )
     compile_classifier(model, schedule, spec.steps_per_execution)
     callbacks = [progress_log(prefix or spec.key, print_line)]
     if spec.early_stopping:
         callbacks.append(keras.callbacks.EarlyStopping(restore_best_weights=True, **spec.early_stopping))
     validation = (data.x_val, data.y_val) if spec.validate_every_epoch else None
-    run = train(model, x_train, y_train, validation, spec.epochs, spec.batch_size, spec.seed, callbacks=callbacks)
+    run = train(
+        model, x_train, y_train, validation, spec.epochs, spec.batch_size, spec.seed, callbacks=callbacks
+    )
 
     result = {
-        "spec": spec.as_json(), "epochs_run": len(run.history), "train_images": len(y_train),
-        "train_seconds": round(run.train_seconds, 2), "images_per_second": round(run.images_per_second, 1),
+        "spec": spec.as_json(),
+        "epochs_run": len(run.history),
+        "train_images": len(y_train),
+        "train_seconds": round(run.train_seconds, 2),
+        "images_per_second": round(run.images_per_second, 1),
         "history": json.loads(run.history.round(6).to_json(orient="records")),
     }
     if spec.early_stopping:
@@ -137,9 +157,15 @@ def execute(spec: RunSpec, data_dir: Path, model_file: Path | None = None, prefi
         result["stopped_early"] = bool(stopper.stopped_epoch)
     if spec.score:
         train_accuracy = float(model.evaluate(x_train, y_train, batch_size=2000, verbose=0)[1])
-        validation_loss, validation_accuracy = (float(v) for v in model.evaluate(data.x_val, data.y_val, batch_size=2000, verbose=0))
-        result.update(train_accuracy=round(train_accuracy, 6), validation_accuracy=round(validation_accuracy, 6),
-                      validation_loss=round(validation_loss, 6), gap=round(train_accuracy - validation_accuracy, 6))
+        validation_loss, validation_accuracy = (
+            float(v) for v in model.evaluate(data.x_val, data.y_val, batch_size=2000, verbose=0)
+        )
+        result.update(
+            train_accuracy=round(train_accuracy, 6),
+            validation_accuracy=round(validation_accuracy, 6),
+            validation_loss=round(validation_loss, 6),
+            gap=round(train_accuracy - validation_accuracy, 6),
+        )
     if spec.test:
         probabilities = predict_probabilities(model, data.x_test).astype(np.float32)
         result["test_accuracy"] = round(float((probabilities.argmax(1) == data.y_test).mean()), 6)

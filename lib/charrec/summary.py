@@ -12,6 +12,7 @@ import pandas as pd
 from .files import write_atomically
 from .metrics import NotebookMetrics
 
+
 def model_table(metrics: dict[str, NotebookMetrics]) -> pd.DataFrame:
     """One row per tested model of every notebook (validation-only models, e.g. the unregularized network,
     are left out)."""
@@ -20,29 +21,61 @@ def model_table(metrics: dict[str, NotebookMetrics]) -> pd.DataFrame:
         for key, model in content.models.items():
             if model.test_accuracy_mean is None:
                 continue
-            rows.append({
-                "notebook": notebook, "dataset": content.dataset, "model": key, "architecture": model.architecture,
-                "parameters": model.parameters, "epochs": model.epochs, "seeds": len(model.seeds),
-                "train seconds": model.train_seconds_mean, "images/s": model.images_per_second_mean,
-                "test accuracy": model.test_accuracy_mean, "sd": model.test_accuracy_sd,
-                "source report": model.source_test_accuracy,
-            })
+            rows.append(
+                {
+                    "notebook": notebook,
+                    "dataset": content.dataset,
+                    "model": key,
+                    "architecture": model.architecture,
+                    "parameters": model.parameters,
+                    "epochs": model.epochs,
+                    "seeds": len(model.seeds),
+                    "train seconds": model.train_seconds_mean,
+                    "images/s": model.images_per_second_mean,
+                    "test accuracy": model.test_accuracy_mean,
+                    "sd": model.test_accuracy_sd,
+                    "source report": model.source_test_accuracy,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def git_commit(root: Path) -> str:
     result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
     # Results are left out: a running stage has just removed its own git-tracked metrics.
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!metrics", ":!reports", ":!runs",
-                            ":!dvc.lock"], cwd=root, capture_output=True, text=True)
-    return (result.stdout.strip() or "unknown") + (" (with uncommitted code or params)" if dirty.stdout.strip() else "")
+    dirty = subprocess.run(
+        [
+            "git",
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ".",
+            ":!metrics",
+            ":!reports",
+            ":!runs",
+            ":!dvc.lock",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    return (result.stdout.strip() or "unknown") + (
+        " (with uncommitted code or params)" if dirty.stdout.strip() else ""
+    )
 
 
-def write_index(reports_dir: Path, notebooks: list[str], one_liners: dict[str, str], provenance: dict[str, str],
-                rendering: str) -> None:
+def write_index(
+    reports_dir: Path,
+    notebooks: list[str],
+    one_liners: dict[str, str],
+    provenance: dict[str, str],
+    rendering: str,
+) -> None:
     """reports/index.html: every notebook's report with its one-line result, then the provenance of the run.
 
-    `rendering` is the notebook writing the index: its report is rendered after it, so it counts as present."""
+    `rendering` is the notebook writing the index: its report is rendered after it, so it counts as
+    present."""
     reports_dir = Path(reports_dir)
     items = []
     for name in notebooks:
@@ -52,11 +85,17 @@ def write_index(reports_dir: Path, notebooks: list[str], one_liners: dict[str, s
             links = f'<a href="{html.name}">HTML</a> · <a href="{pdf.name}">PDF</a>'
             items.append(f"<li><b>{escape(title)}</b> ({links}): {escape(one_liners.get(name, ''))}</li>")
         else:
-            items.append(f"<li><b>{escape(title)}</b>: not produced in this run (see the pipeline's output)</li>")
-    facts = "".join(f"<tr><th>{escape(key)}</th><td>{escape(value)}</td></tr>" for key, value in provenance.items())
+            items.append(
+                f"<li><b>{escape(title)}</b>: not produced in this run (see the pipeline's output)</li>"
+            )
+    facts = "".join(
+        f"<tr><th>{escape(key)}</th><td>{escape(value)}</td></tr>" for key, value in provenance.items()
+    )
     page = (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Handwritten character recognition: reports</title>"
-        "<style>body{font-family:sans-serif;max-width:58em;margin:2em auto;line-height:1.5}th{text-align:left;"
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<title>Handwritten character recognition: reports</title>"
+        "<style>body{font-family:sans-serif;max-width:58em;margin:2em auto;line-height:1.5}"
+        "th{text-align:left;"
         "padding-right:1em;vertical-align:top}td{font-family:monospace;font-size:90%}</style></head><body>"
         "<h1>Handwritten character recognition: reports</h1><ul>" + "".join(items) + "</ul>"
         "<h2>Provenance of this run</h2><table>" + facts + "</table></body></html>\n"
@@ -65,11 +104,18 @@ def write_index(reports_dir: Path, notebooks: list[str], one_liners: dict[str, s
 
 
 def provenance(root: Path, versions: str, hardware: str) -> dict[str, str]:
-    facts = {"date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}", "git commit": git_commit(root),
-             "python": platform.python_version(), "packages": versions, "hardware": hardware}
+    facts = {
+        "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
+        "git commit": git_commit(root),
+        "python": platform.python_version(),
+        "packages": versions,
+        "hardware": hardware,
+    }
     for manifest_file in sorted((Path(root) / "data" / "prepared").glob("*.json")):
         manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-        facts[f"{manifest['dataset']} md5"] = ", ".join(f"{manifest['files'][r]} {m}" for r, m in manifest["md5"].items())
+        facts[f"{manifest['dataset']} md5"] = ", ".join(
+            f"{manifest['files'][r]} {m}" for r, m in manifest["md5"].items()
+        )
     return facts
 
 
@@ -85,42 +131,61 @@ def conclusions(metrics: dict[str, NotebookMetrics]) -> list[str]:
         mean, sd = dense.test_accuracy_mean, dense.test_accuracy_sd
         verdict = "within" if abs(mean - dense.source_test_accuracy) <= 2 * max(sd, 1e-4) else "outside"
         paragraphs.append(
-            f"**Does the dense baseline reproduce?** {100 * mean:.2f} ± {100 * sd:.2f} % over {len(dense.seeds)} "
-            f"seeds against the source's single run of {100 * dense.source_test_accuracy:.2f} %: {verdict} two "
-            "standard deviations of the seed-to-seed spread.")
+            f"**Does the dense baseline reproduce?** {100 * mean:.2f} ± {100 * sd:.2f} % over "
+            f"{len(dense.seeds)} seeds against the source's single run of "
+            f"{100 * dense.source_test_accuracy:.2f} %: {verdict} two standard deviations of the "
+            "seed-to-seed spread."
+        )
     regularization = _models(metrics, "03_regularization")
     if {"dense_unregularized", "dense_regularized"} <= set(regularization):
         plain, tuned = regularization["dense_unregularized"], regularization["dense_regularized"]
         settings = ", ".join(f"{name} {value:g}" for name, value in tuned.regularizers.items() if value)
         paragraphs.append(
-            f"**Does regularization close the gap?** Unregularized, the 1024-512 network fits its training images to "
-            f"{100 * plain.train_accuracy:.2f} % but validates at {100 * plain.validation_accuracy:.2f} %. "
-            f"With {settings or 'the chosen regularizers'} it reaches {100 * tuned.test_accuracy_mean:.2f} ± "
-            f"{100 * tuned.test_accuracy_sd:.2f} % on the test set (source: {100 * tuned.source_test_accuracy:.2f} %), "
-            f"{100 * (tuned.test_accuracy_mean - plain.validation_accuracy):+.2f} points over the unregularized "
-            "network's validation accuracy.")
-    comparisons = getattr(metrics["05_bn_ablation"], "bn_comparisons", {}) if "05_bn_ablation" in metrics else {}
+            "**Does regularization close the gap?** Unregularized, the 1024-512 network fits its training "
+            f"images to {100 * plain.train_accuracy:.2f} % but validates at "
+            f"{100 * plain.validation_accuracy:.2f} %. With {settings or 'the chosen regularizers'} it "
+            f"reaches {100 * tuned.test_accuracy_mean:.2f} ± {100 * tuned.test_accuracy_sd:.2f} % on the "
+            f"test set (source: {100 * tuned.source_test_accuracy:.2f} %), "
+            f"{100 * (tuned.test_accuracy_mean - plain.validation_accuracy):+.2f} points over the "
+            "unregularized network's validation accuracy."
+        )
+    comparisons = (
+        getattr(metrics["05_bn_ablation"], "bn_comparisons", {}) if "05_bn_ablation" in metrics else {}
+    )
     for classes, result in comparisons.items():
         low, high = result["difference_ci_low"], result["difference_ci_high"]
         if low != low:  # NaN: a single seed
             verdict = "one seed gives no interval"
         else:
-            verdict = ("significant" if low > 0 else "BN is worse" if high < 0 else "not significant") + \
-                f" ({100 * result['confidence']:.0f} % interval [{100 * low:+.2f}, {100 * high:+.2f}] points)"
+            verdict = (
+                "significant" if low > 0 else "BN is worse" if high < 0 else "not significant"
+            ) + f" ({100 * result['confidence']:.0f} % interval [{100 * low:+.2f}, {100 * high:+.2f}] points)"
         paragraphs.append(
-            f"**Does batch normalization help ({classes.replace('_', ' ')})?** {100 * result['difference_mean']:+.2f} "
-            f"points on average over seeds, against the source's {100 * result['source_difference']:+.2f}: {verdict}.")
+            f"**Does batch normalization help ({classes.replace('_', ' ')})?** "
+            f"{100 * result['difference_mean']:+.2f} points on average over seeds, against the source's "
+            f"{100 * result['source_difference']:+.2f}: {verdict}."
+        )
     hiragana = metrics.get("06_hiragana")
     if hiragana:
         reference = hiragana.comparison["test_accuracy"]
-        ratios = [(1 - hiragana.models[key].test_accuracy_mean) / max(1 - value, 1e-4)
-                  for key, value in reference.items() if key in hiragana.models]
+        ratios = [
+            (1 - hiragana.models[key].test_accuracy_mean) / max(1 - value, 1e-4)
+            for key, value in reference.items()
+            if key in hiragana.models
+        ]
         best = max(model.test_accuracy_mean for model in hiragana.models.values())
         paragraphs.append(
             f"**How much harder is KMNIST?** The best model reaches {100 * best:.2f} % on {hiragana.dataset}"
-            + (f"; the same architectures make {min(ratios):.1f}× to {max(ratios):.1f}× more test errors there than "
-               f"on {hiragana.comparison['dataset']}." if ratios else "."))
+            + (
+                f"; the same architectures make {min(ratios):.1f}× to {max(ratios):.1f}× more test errors "
+                f"there than on {hiragana.comparison['dataset']}."
+                if ratios
+                else "."
+            )
+        )
     else:
-        paragraphs.append("**How much harder is KMNIST?** Not answered in this run: the Hiragana notebook did not run "
-                          "(KMNIST was not available; see README, Data).")
+        paragraphs.append(
+            "**How much harder is KMNIST?** Not answered in this run: the Hiragana notebook did not run "
+            "(KMNIST was not available; see README, Data)."
+        )
     return paragraphs

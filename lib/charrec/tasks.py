@@ -63,14 +63,17 @@ class RunStore:
         return self.models_dir / f"{key}.test.npy"
 
     def load(self, spec: RunSpec, fingerprint: str) -> dict | None:
-        """The stored result of `spec`, or None when there is none or it was made by other settings or code."""
+        """The stored result of `spec`, or None when there is none or it was made by other settings or
+        code."""
         path = self.result_file(spec.key)
         if not path.is_file():
             return None
         result = json.loads(path.read_text(encoding="utf-8"))
         if result.get("spec") != spec.as_json() or result.get("fingerprint") != fingerprint:
             return None
-        if spec.test and not (self.model_file(spec.key).is_file() and self.probabilities_file(spec.key).is_file()):
+        if spec.test and not (
+            self.model_file(spec.key).is_file() and self.probabilities_file(spec.key).is_file()
+        ):
             return None
         return result
 
@@ -87,8 +90,14 @@ class RunStore:
         removed = []
         for folder in (self.results_dir, self.models_dir):
             for path in sorted(folder.glob("*")) if folder.is_dir() else []:
-                key = next((path.name.removesuffix(end) for end in (".json", ".test.npy", ".keras")
-                            if path.name.endswith(end)), path.name)
+                key = next(
+                    (
+                        path.name.removesuffix(end)
+                        for end in (".json", ".test.npy", ".keras")
+                        if path.name.endswith(end)
+                    ),
+                    path.name,
+                )
                 if not path.name.startswith(".") and key not in keep:
                     shutil.rmtree(path) if path.is_dir() else path.unlink()
                     removed.append(path.name)
@@ -106,9 +115,16 @@ def jobs_setting() -> int:
 
 def limit_threads(threads: int) -> None:
     """Limit TensorFlow in this process to `threads` threads per operation (a no-op once TensorFlow
-    has started executing, e.g. in a notebook kernel that already trained)."""
-    import tensorflow as tf
-
+    has started executing, e.g. in a notebook kernel that already trained). TensorFlow's C++ start-up
+    lines, printed before its log level applies, are kept off the terminal."""
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import tensorflow as tf
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)
@@ -116,8 +132,16 @@ def limit_threads(threads: int) -> None:
         pass
 
 
-def train_one(spec_json: dict, root: str, store_root: str, notebook: str, fingerprint: str, threads: int,
-              position: str, stream=None) -> dict:
+def train_one(
+    spec_json: dict,
+    root: str,
+    store_root: str,
+    notebook: str,
+    fingerprint: str,
+    threads: int,
+    position: str,
+    stream=None,
+) -> dict:
     """The task: train one run, store it, return its result (without the probabilities). Runs in a worker;
     progress lines go to `stream` (default: standard output)."""
     from .runs import execute
@@ -131,8 +155,13 @@ def train_one(spec_json: dict, root: str, store_root: str, notebook: str, finger
     def log(line: str) -> None:
         print(line, file=stream or sys.stdout, flush=True)
 
-    result = execute(spec, Path(root) / "data" / "prepared", store.model_file(spec.key), prefix=f"{notebook} {position} {spec.key}",
-                     print_line=log)
+    result = execute(
+        spec,
+        Path(root) / "data" / "prepared",
+        store.model_file(spec.key),
+        prefix=f"{notebook} {position} {spec.key}",
+        print_line=log,
+    )
     probabilities = result.pop("test_probabilities", None)
     result["fingerprint"] = fingerprint
     store.save(result, probabilities)
@@ -146,8 +175,13 @@ def train_one_in_subprocess(*task) -> dict:
     For Dask workers: they run threads of their own that draw from Python's global random generator,
     from which Keras also draws the seeds of the initial weights, so a run inside a Dask worker was not
     reproducible (measured: 1 launch in 3 gave other weights). A process of its own restores that."""
-    completed = subprocess.run([sys.executable, "-m", "charrec.tasks"], input=json.dumps(task), text=True,
-                               stdout=subprocess.PIPE, check=True)
+    completed = subprocess.run(
+        [sys.executable, "-m", "charrec.tasks"],
+        input=json.dumps(task),
+        text=True,
+        stdout=subprocess.PIPE,
+        check=True,
+    )
     return json.loads(completed.stdout)
 
 
@@ -163,8 +197,11 @@ def _map(tasks: list[tuple], jobs: int) -> list[dict]:
         from distributed import Client, LocalCluster
 
         address = os.environ.get("CHARREC_DASK_SCHEDULER")
-        cluster = None if address else LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                                    dashboard_address=None)
+        cluster = (
+            None
+            if address
+            else LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+        )
         with Client(address or cluster) as client, parallel_config(backend="dask"):
             try:
                 return Parallel(n_jobs=jobs)(calls)
@@ -176,8 +213,14 @@ def _map(tasks: list[tuple], jobs: int) -> list[dict]:
         return Parallel()(delayed(train_one)(*task) for task in tasks)
 
 
-def ensure_runs(notebook: str, specs: list[RunSpec], root: Path, store: RunStore | None = None,
-                jobs: int | None = None, log=print) -> dict[str, dict]:
+def ensure_runs(
+    notebook: str,
+    specs: list[RunSpec],
+    root: Path,
+    store: RunStore | None = None,
+    jobs: int | None = None,
+    log=print,
+) -> dict[str, dict]:
     """The results of `specs` by key: the stored ones, and the missing ones trained now into `store`
     (default: the project's own). Returns results without probabilities (see `RunResults`)."""
     root = Path(root)
@@ -191,12 +234,26 @@ def ensure_runs(notebook: str, specs: list[RunSpec], root: Path, store: RunStore
     # the last digits with its thread count, and a run's result must not depend on what else is running.
     threads = max(1, (os.cpu_count() or 1) // jobs_setting())
     jobs = min(jobs or jobs_setting(), len(missing))
-    missing.sort(key=lambda spec: -COST_PER_IMAGE.get(spec.model, 1) * spec.epochs * (spec.train_size or 60_000))
-    log(f"{notebook}: {len(specs) - len(missing)} of {len(specs)} runs stored; training {len(missing)} "
-        f"with {jobs} worker(s) of {threads} thread(s) each")
+    missing.sort(
+        key=lambda spec: -COST_PER_IMAGE.get(spec.model, 1) * spec.epochs * (spec.train_size or 60_000)
+    )
+    log(
+        f"{notebook}: {len(specs) - len(missing)} of {len(specs)} runs stored; training {len(missing)} "
+        f"with {jobs} worker(s) of {threads} thread(s) each"
+    )
     start = time.perf_counter()
-    tasks = [(spec.as_json(), str(root), str(store.root), notebook, fingerprints[spec.dataset], threads,
-              f"[{index}/{len(missing)}]") for index, spec in enumerate(missing, start=1)]
+    tasks = [
+        (
+            spec.as_json(),
+            str(root),
+            str(store.root),
+            notebook,
+            fingerprints[spec.dataset],
+            threads,
+            f"[{index}/{len(missing)}]",
+        )
+        for index, spec in enumerate(missing, start=1)
+    ]
     for spec, result in zip(missing, _map(tasks, jobs)):
         found[spec.key] = result
     log(f"{notebook}: {len(missing)} run(s) trained in {time.perf_counter() - start:.0f} s")
@@ -218,20 +275,38 @@ class RunResults:
         return [spec for spec in self.specs if all(spec.labels.get(k) == v for k, v in labels.items())]
 
     def table(self, **labels) -> pd.DataFrame:
-        scalars = ("epochs_run", "train_images", "train_seconds", "images_per_second", "best_epoch", "stopped_early",
-                   "train_accuracy", "validation_accuracy", "validation_loss", "gap", "test_accuracy")
-        rows = [{**spec.labels, **{k: self.results[spec.key][k] for k in scalars if k in self.results[spec.key]}}
-                for spec in self.select(**labels)]
+        scalars = (
+            "epochs_run",
+            "train_images",
+            "train_seconds",
+            "images_per_second",
+            "best_epoch",
+            "stopped_early",
+            "train_accuracy",
+            "validation_accuracy",
+            "validation_loss",
+            "gap",
+            "test_accuracy",
+        )
+        rows = [
+            {**spec.labels, **{k: self.results[spec.key][k] for k in scalars if k in self.results[spec.key]}}
+            for spec in self.select(**labels)
+        ]
         return pd.DataFrame(rows)
 
     def records(self, **labels) -> list[dict]:
         """One flat dict per run: its labels, its spec's training settings, its results (history included)."""
         settings = ("seed", "epochs", "batch_size", "learning_rate", "train_size")
-        return [{**spec.labels, **{k: getattr(spec, k) for k in settings}, **self.results[spec.key]}
-                for spec in self.select(**labels)]
+        return [
+            {**spec.labels, **{k: getattr(spec, k) for k in settings}, **self.results[spec.key]}
+            for spec in self.select(**labels)
+        ]
 
     def curves(self, **labels) -> pd.DataFrame:
-        frames = [pd.DataFrame(self.results[spec.key]["history"]).assign(**spec.labels) for spec in self.select(**labels)]
+        frames = [
+            pd.DataFrame(self.results[spec.key]["history"]).assign(**spec.labels)
+            for spec in self.select(**labels)
+        ]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def result(self, key: str) -> dict:
@@ -242,7 +317,9 @@ class RunResults:
             path = store.model_file(key) if kind == "model" else store.probabilities_file(key)
             if path.is_file():
                 return path
-        raise FileNotFoundError(f"no {kind} file for run '{key}' in {', '.join(str(s.models_dir) for s in self.stores)}")
+        raise FileNotFoundError(
+            f"no {kind} file for run '{key}' in {', '.join(str(s.models_dir) for s in self.stores)}"
+        )
 
     def probabilities(self, key: str) -> np.ndarray:
         """The run's probabilities on the test images (float32, test images × classes)."""
@@ -269,13 +346,20 @@ def results_for(notebook: str, params, root: Path | None = None) -> RunResults:
     found = {spec.key: pipeline.load(spec, fingerprints[spec.dataset]) for spec in specs}
     missing = [spec for spec in specs if found[spec.key] is None]
     if missing and os.environ.get(REPORT_STAGE_ENV):
-        raise FileNotFoundError(f"{notebook}: no stored results for {len(missing)} run(s) "
-                                f"({', '.join(spec.key for spec in missing[:5])}{', ...' if len(missing) > 5 else ''}): "
-                                f"run the training stage first (dvc repro train@{notebook})")
+        raise FileNotFoundError(
+            f"{notebook}: no stored results for {len(missing)} run(s) "
+            f"({', '.join(spec.key for spec in missing[:5])}{', ...' if len(missing) > 5 else ''}): "
+            f"run the training stage first (dvc repro train@{notebook})"
+        )
     if missing:
-        print(f"{len(missing)} of {len(specs)} runs are not in the pipeline's results (other parameters or code): "
-              f"training them into {scratch.results_dir.relative_to(root)} ...", file=sys.stderr)
-        found.update(ensure_runs(notebook, missing, root, store=scratch, log=lambda line: print(line, file=sys.stderr)))
+        print(
+            f"{len(missing)} of {len(specs)} runs are not in the pipeline's results (other parameters or "
+            f"code): training them into {scratch.results_dir.relative_to(root)} ...",
+            file=sys.stderr,
+        )
+        found.update(
+            ensure_runs(notebook, missing, root, store=scratch, log=lambda line: print(line, file=sys.stderr))
+        )
     return RunResults(specs, found, [pipeline, scratch])
 
 

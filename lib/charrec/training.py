@@ -3,8 +3,6 @@
 import time
 from dataclasses import dataclass
 
-from . import backend  # noqa: F401  (before keras loads TensorFlow)
-
 import keras
 import numpy as np
 import pandas as pd
@@ -18,7 +16,9 @@ def make_deterministic(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def batched(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle_seed: int | None = None) -> tf.data.Dataset:
+def batched(
+    x: np.ndarray, y: np.ndarray, batch_size: int, shuffle_seed: int | None = None
+) -> tf.data.Dataset:
     """An in-memory tf.data pipeline: cached, reshuffled each epoch when a seed is given, prefetched."""
     dataset = tf.data.Dataset.from_tensor_slices((x, y)).cache()
     if shuffle_seed is not None:
@@ -48,15 +48,25 @@ class TrainingRun:
 
 
 def train(
-    model: keras.Model, x_train: np.ndarray, y_train: np.ndarray, validation: tuple[np.ndarray, np.ndarray] | None,
-    epochs: int, batch_size: int, seed: int, callbacks: list | None = None,
+    model: keras.Model,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    validation: tuple[np.ndarray, np.ndarray] | None,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    callbacks: list | None = None,
 ) -> TrainingRun:
     """Fit a compiled model on uint8 images and integer labels; time every epoch."""
     timer = EpochTimer()
     validation_data = batched(*validation, batch_size=max(batch_size, 1000)) if validation else None
     fit = model.fit(
-        batched(x_train, y_train, batch_size, shuffle_seed=seed), validation_data=validation_data,
-        epochs=epochs, callbacks=[timer, *(callbacks or [])], shuffle=False, verbose=0,  # tf.data shuffles
+        batched(x_train, y_train, batch_size, shuffle_seed=seed),
+        validation_data=validation_data,
+        epochs=epochs,
+        callbacks=[timer, *(callbacks or [])],
+        shuffle=False,
+        verbose=0,  # tf.data shuffles
     )
     history = pd.DataFrame(fit.history)
     history.insert(0, "epoch", np.arange(1, len(history) + 1))
@@ -65,8 +75,9 @@ def train(
     return TrainingRun(model, history, seconds, len(x_train) * len(history) / seconds)
 
 
-def learning_rate_schedule(learning_rate: float, schedule: str, steps_per_epoch: int, epochs: int,
-                           warmup_epochs: int = 0):
+def learning_rate_schedule(
+    learning_rate: float, schedule: str, steps_per_epoch: int, epochs: int, warmup_epochs: int = 0
+):
     """Adam's learning rate: `learning_rate` held constant, or ("cosine") a cosine decay from it to zero at
     the last step, after an optional linear warm-up from a tenth of it over `warmup_epochs` epochs
     (Loshchilov & Hutter 2017, SGDR, without restarts; Goyal et al. 2017 for the warm-up).
@@ -80,13 +91,16 @@ def learning_rate_schedule(learning_rate: float, schedule: str, steps_per_epoch:
         raise ValueError(f"unknown learning-rate schedule '{schedule}' (constant or cosine)")
     warmup_steps = min(warmup_epochs, epochs - 1) * steps_per_epoch
     return keras.optimizers.schedules.CosineDecay(
-        learning_rate / 10 if warmup_steps else learning_rate, max(epochs * steps_per_epoch - warmup_steps, 1),
-        warmup_target=learning_rate if warmup_steps else None, warmup_steps=warmup_steps,
+        learning_rate / 10 if warmup_steps else learning_rate,
+        max(epochs * steps_per_epoch - warmup_steps, 1),
+        warmup_target=learning_rate if warmup_steps else None,
+        warmup_steps=warmup_steps,
     )
 
 
 def compile_classifier(
-    model: keras.Model, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule,
+    model: keras.Model,
+    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule,
     steps_per_execution: int = 1,
 ):
     """Adam and cross-entropy on integer labels (sparse: the same loss as one-hot categorical cross-entropy).
@@ -96,7 +110,9 @@ def compile_classifier(
     which dominates for small models with small batches.
     """
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
         steps_per_execution=steps_per_execution,
     )
     return model
