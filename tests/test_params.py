@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import jupytext
 import pytest
@@ -145,3 +146,72 @@ def test_params_files_and_parameters_cells_are_written_from_the_schema(name):
     assert text == with_parameters_cell(text, schema), (
         f"the parameters cell of notebooks/{name}.py differs from the schema: run `python -m charrec.params`"
     )
+
+
+def project_with(tmp_path, notebook: str, notebook_text: str | None = None, **params_text) -> Path:
+    """A minimal project: the committed params and notebook, with the given replacements."""
+    for folder in ("params", "notebooks"):
+        (tmp_path / folder).mkdir(exist_ok=True)
+    (tmp_path / "dvc.yaml").write_text("stages: {}\n")
+    for path in (PROJECT_ROOT / "params").glob("*.yaml"):
+        (tmp_path / "params" / path.name).write_text(params_text.get(path.stem, path.read_text()))
+    source = (PROJECT_ROOT / "notebooks" / f"{notebook}.py").read_text()
+    (tmp_path / "notebooks" / f"{notebook}.py").write_text(notebook_text(source) if notebook_text else source)
+    return tmp_path
+
+
+def run_module(project: Path, *arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", *arguments], cwd=project, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda text: text.replace('# %% tags=["parameters"]', "# %%"), "0 cells are tagged 'parameters'"),
+        (
+            lambda text: text.replace(
+                "# %% [markdown]\n# ## The network",
+                '# %% tags=["parameters"]\nepochs = 3\n\n# %% [markdown]\n# ## The network',
+            ),
+            "2 cells are tagged 'parameters'",
+        ),
+        (
+            lambda text: text.replace("gallery_size = 24", "galery_size = 24"),
+            "does not match the params schema; missing: gallery_size; unknown: galery_size",
+        ),
+    ],
+    ids=["tag lost", "two tagged cells", "renamed knob"],
+)
+def test_a_notebook_without_one_matching_parameters_cell_is_refused_before_a_kernel_starts(
+    tmp_path, change, message
+):
+    project = project_with(tmp_path, "02_dense_baseline", change)
+    result = run_module(project, "charrec.run_notebook", "02_dense_baseline")
+    assert result.returncode == 2, result.stderr
+    assert "notebooks/02_dense_baseline.py" in result.stderr and message in result.stderr
+    assert "python -m charrec.params" in result.stderr
+    assert not (project / "reports").exists() and not (project / "metrics").exists()  # nothing written
+
+
+@pytest.mark.parametrize(
+    "params_text, message",
+    [
+        (
+            "dataset: kmnits\n",
+            "params/06_hiragana.yaml: 'dataset': unknown dataset 'kmnits'. Did you mean 'kmnist'?",
+        ),
+        (
+            "comparison_dataset: mnsit\n",
+            "params/06_hiragana.yaml: 'comparison_dataset': unknown dataset 'mnsit'. Did you mean 'mnist'?",
+        ),
+    ],
+)
+@pytest.mark.parametrize("stage", ["charrec.train", "charrec.run_notebook"])
+def test_a_dataset_name_that_params_data_yaml_does_not_define_is_refused(
+    tmp_path, params_text, message, stage
+):
+    project = project_with(tmp_path, "06_hiragana", **{"06_hiragana": params_text})
+    result = run_module(project, stage, "06_hiragana")
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "Known: kmnist, mnist." in result.stderr
+    assert not (project / "runs").exists() and not (project / "reports").exists()

@@ -441,6 +441,67 @@ def load_params(path: Path, schema: type[Schema] | None = None) -> Schema:
     return validate(schema, values or {}, str(path))
 
 
+# --- what params files name in other files, checked before any work starts -------------------
+
+
+def _unknown(kind: str, value: str, known: list[str], where: str, fix: str) -> ParamsError:
+    guess = difflib.get_close_matches(value, known, n=1)
+    hint = f" Did you mean '{guess[0]}'?" if guess else ""
+    return ParamsError(f"{where}: unknown {kind} '{value}'.{hint} Known: {', '.join(known)}. {fix}")
+
+
+def check_references(name: str, params: Schema, root: Path) -> None:
+    """Values that name something defined elsewhere must name something that exists: the datasets of the
+    Hiragana notebook are sections of params/data.yaml. Raises ParamsError naming the key and the fix."""
+    if name != "06_hiragana":
+        return
+    sections = sorted(load_params(Path(root) / "params" / "data.yaml").datasets)
+    for key in ("dataset", "comparison_dataset"):
+        value = getattr(params, key)
+        if value not in sections:
+            raise _unknown(
+                "dataset",
+                value,
+                sections,
+                f"params/{name}.yaml: '{key}'",
+                "Name a section of params/data.yaml, or add one there for your own data.",
+            )
+
+
+def check_parameters_cell(notebook_file: Path, schema: type[Schema]) -> None:
+    """The notebook has exactly one cell tagged `parameters`, and it assigns exactly the schema's fields:
+    otherwise papermill would inject the params above an untagged cell of defaults that overrides them.
+    Raises ParamsError naming the notebook and the fix."""
+    import ast
+
+    import jupytext
+
+    cells = [
+        cell for cell in jupytext.read(notebook_file).cells if "parameters" in cell.metadata.get("tags", [])
+    ]
+    if len(cells) != 1:
+        raise ParamsError(
+            f"{notebook_file}: {len(cells)} cells are tagged 'parameters', expected exactly one. "
+            'Mark the cell of defaults with `# %% tags=["parameters"]` '
+            "(or run `python -m charrec.params` to rewrite it)"
+        )
+    names = {
+        target.id
+        for node in ast.walk(ast.parse(cells[0].source))
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    missing, extra = sorted(set(schema.model_fields) - names), sorted(names - set(schema.model_fields))
+    if missing or extra:
+        raise ParamsError(
+            f"{notebook_file}: the parameters cell does not match the params schema"
+            + (f"; missing: {', '.join(missing)}" if missing else "")
+            + (f"; unknown: {', '.join(extra)}" if extra else "")
+            + ". Run `python -m charrec.params` to rewrite it from the schema"
+        )
+
+
 # --- the params files and parameters cells, written from the schemas --------------------------
 
 LINE_LENGTH = 110

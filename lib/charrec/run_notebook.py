@@ -28,7 +28,7 @@ from traitlets.config import Config
 
 from .files import write_atomically
 from .outputs import REPORT_STAGE_ENV, NotebookOutputs
-from .params import SCHEMAS, ParamsError, load_params
+from .params import SCHEMAS, ParamsError, check_parameters_cell, check_references, load_params
 
 TEMPLATES = Path(__file__).parent / "templates"
 # TensorFlow's C++ start-up lines (absl format, e.g. "I0000 00:00:17... port.cc:153] oneDNN custom operations
@@ -109,11 +109,12 @@ def run(name: str, root: Path = Path(".")) -> None:
     params = load_params(params_file)
     if not notebook_file.is_file():
         raise FileNotFoundError(f"{notebook_file} does not exist")
+    check_parameters_cell(notebook_file, SCHEMAS[name])
+    check_references(name, params, root)
     outputs = NotebookOutputs(name, root=root)
     _remove(outputs.all_results() + [outputs.failed_notebook])
-    os.environ[REPORT_STAGE_ENV] = (
-        "1"  # the kernel inherits it: read the trained runs, write into the project
-    )
+    # The kernel inherits it: read the trained runs, write into the project.
+    os.environ[REPORT_STAGE_ENV] = "1"
     outputs.failed_notebook.parent.mkdir(parents=True, exist_ok=True)
     try:
         # Papermill writes the notebook as it runs: while running (and after a failure) it is the

@@ -13,7 +13,7 @@ import sys
 import time
 
 from .files import project_root
-from .params import ParamsError, load_params
+from .params import ParamsError, check_references, load_params
 from .plans import PLANS, plan
 from .tasks import RunStore, ensure_runs
 
@@ -25,7 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     root = project_root()
     start = time.perf_counter()
     try:
-        specs = plan(args.name, load_params(root / "params" / f"{args.name}.yaml"))
+        params = load_params(root / "params" / f"{args.name}.yaml")
+        check_references(args.name, params, root)
+        specs = plan(args.name, params)
     except ParamsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
