@@ -194,3 +194,36 @@ def test_unavailable_dataset_skips_only_its_notebook_with_one_clear_message(proj
         "train@06_hiragana." in status.stdout
     )
     assert (project / "reports" / "02_dense_baseline.pdf").is_file()
+
+
+def test_an_interactive_run_with_other_parameters_trains_into_scratch(project):
+    """A notebook executed outside the pipeline (as in JupyterLab) with edited parameters trains the runs it
+    lacks into scratch/ and writes its metrics there; the pipeline's results stay as they were."""
+    import jupytext
+    import papermill
+
+    pipeline_files = [
+        *(project / "runs" / "02_dense_baseline").glob("*.json"),
+        *(project / "models" / "02_dense_baseline").glob("*"),
+        project / "metrics" / "02_dense_baseline.json",
+    ]
+    before = {path: path.read_bytes() for path in pipeline_files}
+    edited = {"hidden_units": [64, 32], "epochs": 1, "batch_size": 100, "seeds": [0], "gallery_size": 8}
+    papermill.execute_notebook(
+        jupytext.read(project / "notebooks" / "02_dense_baseline.py"),
+        str(project / "scratch" / "02_dense_baseline.ipynb"),
+        parameters=edited,
+        kernel_name="python3",
+        cwd=str(project / "notebooks"),
+        progress_bar=False,
+    )
+    scratch = project / "scratch"
+    assert (scratch / "runs" / "02_dense_baseline" / "final-seed0.json").is_file()
+    assert (
+        json.loads((scratch / "metrics" / "02_dense_baseline.json").read_text())["models"]["dense_baseline"][
+            "epochs"
+        ]
+        == 1
+    )
+    assert {path: path.read_bytes() for path in pipeline_files} == before
+    assert "Data and pipelines are up to date." in run(["dvc", "status"], project).stdout

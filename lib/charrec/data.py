@@ -6,7 +6,7 @@ Run as the pipeline's data stage: `python -m charrec.data mnist` reads the `mnis
 """
 
 import argparse
-import os
+import io
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -16,7 +16,7 @@ from sklearn.model_selection import train_test_split
 
 from .datasets import KNOWN_DATASETS, MNIST, DatasetSpec
 from .fetch import DataUnavailableError, fetch_dataset, md5_of
-from .files import write_json_atomically
+from .files import write_atomically, write_json_atomically
 from .idx import IdxFormatError, read_idx
 from .params import DatasetParams, ParamsError, load_params
 from .prepared import stratified_subset
@@ -84,20 +84,18 @@ def prepare_dataset(
         "counts": {"train": len(train_index), "validation": len(validation_index), "test": len(y_test)},
         "subset": {"train_limit": params.train_limit, "test_limit": params.test_limit},
     }
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    partial = out_file.with_name(f".{out_file.name}.part")
-    with open(partial, "wb") as stream:  # np.savez would append .npz to a name without it
-        np.savez(
-            stream,
-            x_train=x_train,
-            y_train=y_train,
-            x_test=x_test,
-            y_test=y_test,
-            train_index=np.sort(train_index),
-            validation_index=np.sort(validation_index),
-        )
+    arrays = io.BytesIO()
+    np.savez(
+        arrays,
+        x_train=x_train,
+        y_train=y_train,
+        x_test=x_test,
+        y_test=y_test,
+        train_index=np.sort(train_index),
+        validation_index=np.sort(validation_index),
+    )
     write_json_atomically(out_file.with_suffix(".json"), manifest)
-    os.replace(partial, out_file)  # last: the arrays exist only once everything succeeded
+    write_atomically(out_file, arrays.getvalue())  # last: the arrays exist only once everything succeeded
     return manifest
 
 
