@@ -61,7 +61,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from charrec import figures
-from charrec.evaluation import mcnemar_exact, paired_difference_interval, percent_mean_sd
+from charrec.evaluation import interval_verdict, paired_comparison, percent_mean_sd
 from charrec.metrics import model_metrics, write_metrics
 from charrec.model_report import show_test_evaluation
 from charrec.models import tiny_cnn
@@ -245,54 +245,37 @@ show_table(
 #   trained models* differ, and says nothing about another seed.
 
 # %%
-comparisons, comparison_rows = {}, []
+comparisons, per_seed = {}, []
 for classes in datasets:
-    plain = runs[(runs["classes"] == classes) & ~runs["batch norm"]].set_index("seed")["test accuracy"]
-    with_bn = runs[(runs["classes"] == classes) & runs["batch norm"]].set_index("seed")["test accuracy"]
-    interval = paired_difference_interval(
-        plain[list(params.seeds)], with_bn[list(params.seeds)], params.confidence
+    mine = runs[runs["classes"] == classes]
+    comparisons[classes], table = paired_comparison(
+        *(mine[mine["batch norm"] == bn].set_index("seed")["test accuracy"] for bn in (False, True)),
+        *({seed: correct[classes, bn, seed] for seed in params.seeds} for bn in (False, True)),
+        params.confidence,
     )
-    tests = {
-        seed: mcnemar_exact(correct[classes, False, seed], correct[classes, True, seed])
-        for seed in params.seeds
-    }
-    for seed, test in tests.items():
-        comparison_rows.append(
-            {
-                "classes": classes,
-                "seed": seed,
-                "difference (points)": 100 * (with_bn[seed] - plain[seed]),
-                "right only without BN": test["a_only"],
-                "right only with BN": test["b_only"],
-                "McNemar p": f"{test['p_value']:.3g}",
-            }
-        )
-    comparisons[classes] = {
-        "difference_mean": interval["mean"],
-        "difference_ci_low": interval["low"],
-        "difference_ci_high": interval["high"],
-        "confidence": params.confidence,
-        "mcnemar": {str(seed): test for seed, test in tests.items()},
-        "source_difference": SOURCE_TEST_ACCURACY[classes, True] - SOURCE_TEST_ACCURACY[classes, False],
-    }
+    comparisons[classes]["source_difference"] = (
+        SOURCE_TEST_ACCURACY[classes, True] - SOURCE_TEST_ACCURACY[classes, False]
+    )
+    per_seed.append(table.assign(classes=classes))
 show_table(
-    pd.DataFrame(comparison_rows).set_index("classes"),
+    pd.concat(per_seed)
+    .set_index(["classes", "seed"])
+    .rename(columns={"right only in A": "right only without BN", "right only in B": "right only with BN"}),
     caption="Paired comparison per seed on the test set (McNemar's exact test, two-sided)",
     decimals=3,
 )
-interval_table = pd.DataFrame(
-    {
-        classes: {
-            "mean difference (points)": 100 * result["difference_mean"],
-            f"{100 * params.confidence:.0f} % CI low": 100 * result["difference_ci_low"],
-            f"{100 * params.confidence:.0f} % CI high": 100 * result["difference_ci_high"],
-            "source's difference (points)": 100 * result["source_difference"],
-        }
-        for classes, result in comparisons.items()
-    }
-).T
 show_table(
-    interval_table,
+    pd.DataFrame(
+        {
+            classes: {
+                "mean difference (points)": 100 * result["difference_mean"],
+                f"{100 * params.confidence:.0f} % CI low": 100 * result["difference_ci_low"],
+                f"{100 * params.confidence:.0f} % CI high": 100 * result["difference_ci_high"],
+                "source's difference (points)": 100 * result["source_difference"],
+            }
+            for classes, result in comparisons.items()
+        }
+    ).T,
     caption=f"Seed-level difference, with BN minus without ({len(params.seeds)} paired seeds)",
     decimals=2,
 )
@@ -300,33 +283,17 @@ show_table(
 
 def verdict(classes: str) -> str:
     result = comparisons[classes]
-    low, high, mean = (
-        100 * result[key] for key in ("difference_ci_low", "difference_ci_high", "difference_mean")
-    )
     p_values = [test["p_value"] for test in result["mcnemar"].values()]
-    significant_pairs = sum(p < 1 - params.confidence for p in p_values)
-    if np.isnan(low):
-        seed_level = "a single seed gives no interval"
-    elif low > 0:
-        seed_level = (
-            f"the {100 * params.confidence:.0f} % interval [{low:.2f}, {high:.2f}] "
-            "lies above zero: significant"
-        )
-    elif high < 0:
-        seed_level = (
-            f"the {100 * params.confidence:.0f} % interval [{low:.2f}, {high:.2f}] "
-            "lies below zero: BN is worse"
-        )
-    else:
-        seed_level = (
-            f"the {100 * params.confidence:.0f} % interval [{low:.2f}, {high:.2f}] "
-            "contains zero: not significant"
-        )
     return (
-        f"- **{classes}**: BN changes test accuracy by {mean:+.2f} points on average "
-        f"(source: {100 * result['source_difference']:+.2f}); {seed_level}. McNemar: "
-        f"{significant_pairs} of {len(p_values)} seed pairs differ at the "
-        f"{100 * (1 - params.confidence):.0f} % level (p = {', '.join(f'{p:.3g}' for p in p_values)})."
+        f"- **{classes}**: BN changes test accuracy by {100 * result['difference_mean']:+.2f} points "
+        "on average "
+        f"(source: {100 * result['source_difference']:+.2f}); "
+        + interval_verdict(
+            result["difference_ci_low"], result["difference_ci_high"], params.confidence, worse="BN is worse"
+        )
+        + f". McNemar: {sum(p < 1 - params.confidence for p in p_values)} of {len(p_values)} seed pairs "
+        "differ "
+        f"at the {100 * (1 - params.confidence):.0f} % level (p = {', '.join(f'{p:.3g}' for p in p_values)})."
     )
 
 

@@ -37,3 +37,23 @@ def test_mean_and_sample_sd():
     assert mean_sd([0.97, 0.98, 0.99]) == pytest.approx((0.98, 0.01))
     assert mean_sd([0.5]) == (0.5, 0.0)
     assert percent_mean_sd([0.97, 0.98, 0.99]) == "98.00 ± 1.00 %"
+
+
+def test_paired_comparison_and_its_verdict():
+    import pandas as pd
+
+    from charrec.evaluation import interval_verdict, paired_comparison
+
+    a = pd.Series([0.97, 0.98, 0.975], index=[0, 1, 2])
+    b = pd.Series([0.98, 0.991, 0.984], index=[0, 1, 2])  # +1.0, +1.1, +0.9 points
+    right = {seed: np.array([True] * 90 + [False] * 10) for seed in a.index}
+    better = {seed: np.array([True] * 95 + [False] * 5) for seed in a.index}
+    result, table = paired_comparison(a, b, right, better, 0.95)
+    assert result["difference_mean"] == pytest.approx(0.010) and result["difference_ci_low"] > 0
+    assert table["right only in B"].tolist() == [5, 5, 5] and table["right only in A"].tolist() == [0, 0, 0]
+    assert interval_verdict(result["difference_ci_low"], result["difference_ci_high"], 0.95).endswith(
+        "significant"
+    )
+    assert "contains zero" in interval_verdict(-0.001, 0.002, 0.95)
+    assert "lies below zero: BN is worse" in interval_verdict(-0.003, -0.001, 0.95, worse="BN is worse")
+    assert "cannot tell" in interval_verdict(float("nan"), float("nan"), 0.95)

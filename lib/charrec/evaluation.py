@@ -104,3 +104,52 @@ def paired_difference_interval(a, b, confidence: float = 0.95) -> dict:
         return {"mean": mean, "low": float("nan"), "high": float("nan"), "n": int(differences.size)}
     half_width = float(t.ppf(0.5 + confidence / 2, differences.size - 1) * sem(differences))
     return {"mean": mean, "low": mean - half_width, "high": mean + half_width, "n": int(differences.size)}
+
+
+def paired_comparison(
+    accuracy_a: pd.Series, accuracy_b: pd.Series, correct_a: dict, correct_b: dict, confidence: float
+) -> tuple[dict, pd.DataFrame]:
+    """Configuration B against A, trained with the same seeds and tested on the same images.
+
+    `accuracy_a`, `accuracy_b`: test accuracy per seed (fractions, indexed by seed); `correct_a`,
+    `correct_b`: seed -> bool array, one entry per test image. Returns the seed-level result (B minus A:
+    `difference_mean`, `difference_ci_low`, `difference_ci_high` as fractions, `confidence`, and McNemar's
+    exact test per seed under `mcnemar`) and a table with one row per seed: the difference in points,
+    the images only A or only B gets right, McNemar's p-value.
+    """
+    seeds = list(accuracy_a.index)
+    interval = paired_difference_interval(accuracy_a[seeds], accuracy_b[seeds], confidence)
+    tests = {seed: mcnemar_exact(correct_a[seed], correct_b[seed]) for seed in seeds}
+    table = pd.DataFrame(
+        [
+            {
+                "seed": seed,
+                "difference (points)": 100 * (accuracy_b[seed] - accuracy_a[seed]),
+                "right only in A": test["a_only"],
+                "right only in B": test["b_only"],
+                "McNemar p": test["p_value"],
+            }
+            for seed, test in tests.items()
+        ]
+    )
+    result = {
+        "difference_mean": interval["mean"],
+        "difference_ci_low": interval["low"],
+        "difference_ci_high": interval["high"],
+        "confidence": confidence,
+        "mcnemar": {str(seed): test for seed, test in tests.items()},
+    }
+    return result, table
+
+
+def interval_verdict(low: float, high: float, confidence: float, worse: str = "worse") -> str:
+    """How a confidence interval of a difference (fractions) reads: above zero, below zero, or containing
+    it; "cannot tell" for a single seed (no interval)."""
+    if low != low:  # NaN: one seed gives no interval
+        return "a single seed gives no interval: cannot tell from these runs"
+    where = f"the {100 * confidence:.0f} % interval [{100 * low:+.2f}, {100 * high:+.2f}] points"
+    if low > 0:
+        return f"{where} lies above zero: significant"
+    if high < 0:
+        return f"{where} lies below zero: {worse}"
+    return f"{where} contains zero: not significant, the runs cannot tell the two apart"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .evaluation import interval_verdict
 from .files import write_atomically
 from .metrics import NotebookMetrics
 
@@ -153,13 +154,12 @@ def conclusions(metrics: dict[str, NotebookMetrics]) -> list[str]:
         getattr(metrics["05_bn_ablation"], "bn_comparisons", {}) if "05_bn_ablation" in metrics else {}
     )
     for classes, result in comparisons.items():
-        low, high = result["difference_ci_low"], result["difference_ci_high"]
-        if low != low:  # NaN: a single seed
-            verdict = "one seed gives no interval"
-        else:
-            verdict = (
-                "significant" if low > 0 else "BN is worse" if high < 0 else "not significant"
-            ) + f" ({100 * result['confidence']:.0f} % interval [{100 * low:+.2f}, {100 * high:+.2f}] points)"
+        verdict = interval_verdict(
+            result["difference_ci_low"],
+            result["difference_ci_high"],
+            result["confidence"],
+            worse="BN is worse",
+        )
         paragraphs.append(
             f"**Does batch normalization help ({classes.replace('_', ' ')})?** "
             f"{100 * result['difference_mean']:+.2f} points on average over seeds, against the source's "
