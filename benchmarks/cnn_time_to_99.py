@@ -34,10 +34,16 @@ sys.path.insert(0, str(ROOT / "lib"))
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from charrec.data import load_prepared  # noqa: E402
 from charrec.models import improved_cnn  # noqa: E402
 from charrec.params import load_params  # noqa: E402
-from charrec.training import batched, compile_classifier, make_deterministic, warmup_cosine  # noqa: E402
+from charrec.plans import improved_cnn_options  # noqa: E402
+from charrec.prepared import load_prepared  # noqa: E402
+from charrec.training import (  # noqa: E402
+    batched,
+    compile_classifier,
+    learning_rate_schedule,
+    make_deterministic,
+)
 
 
 def source_style(x_train, y_train, x_test, y_test, seed: int) -> tuple[float, float]:
@@ -111,17 +117,9 @@ def improved(
 ):
     make_deterministic(seed)
     steps_per_epoch = math.ceil(len(y_train) / batch_size)
-    schedule = warmup_cosine(peak_learning_rate, steps_per_epoch, epochs, warmup_epochs)
+    schedule = learning_rate_schedule(peak_learning_rate, "cosine", steps_per_epoch, epochs, warmup_epochs)
     model = compile_classifier(
-        improved_cnn(
-            10,
-            params.improved_filters,
-            params.improved_dense_units,
-            params.improved_dropout,
-            params.rotation_degrees,
-            params.shift_fraction,
-            params.zoom_fraction,
-        ),
+        improved_cnn(10, **improved_cnn_options(params.improved)),
         schedule,
     )
     stopper = StopAtTestAccuracy(batched(x_test, y_test, 2000), target, check_every)
@@ -165,8 +163,8 @@ def main() -> int:
         )
         print(f"  source-style: {source_seconds:.1f} s, test accuracy {source_accuracy:.4f}", flush=True)
 
-    batch_size = args.batch_size or params.improved_batch_size
-    peak_learning_rate = args.peak_learning_rate or params.improved_peak_learning_rate
+    batch_size = args.batch_size or params.improved.batch_size
+    peak_learning_rate = args.peak_learning_rate or params.improved.peak_learning_rate
     print(
         f"improved CNN (batch {batch_size}, peak learning rate {peak_learning_rate}, {args.epochs}-epoch "
         f"schedule) until test accuracy >= {args.target} ...",
