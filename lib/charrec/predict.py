@@ -68,7 +68,9 @@ def normalize_image(image: Image.Image | np.ndarray) -> np.ndarray:
         grey, paper = 255 - grey, 255 - paper
     ink = np.clip(grey - paper, 0, None)
     if ink.max() < BLANK_CONTRAST:
-        raise ValueError(f"no ink found (blank image, or ink within {BLANK_CONTRAST} grey levels of the paper)")
+        raise ValueError(
+            f"no ink found (blank image, or ink within {BLANK_CONTRAST} grey levels of the paper)"
+        )
     ink = ink * (255 / ink.max())
     ink[ink < 0.2 * 255] = 0  # paper texture and noise
     rows, columns = np.nonzero(ink)
@@ -104,9 +106,32 @@ def _read_kaggle_csv(path: Path) -> np.ndarray:
             f"'label'), got {len(columns)} columns starting {', '.join(map(str, columns[:3]))}"
         )
     pixels = table[KAGGLE_PIXELS].to_numpy()
-    if not np.issubdtype(pixels.dtype, np.integer) or pixels.min(initial=0) < 0 or pixels.max(initial=0) > 255:
+    if (
+        not np.issubdtype(pixels.dtype, np.integer)
+        or pixels.min(initial=0) < 0
+        or pixels.max(initial=0) > 255
+    ):
         raise InputError(f"{path}: pixel values must be whole numbers from 0 to 255")
     return pixels.astype(np.uint8).reshape(-1, 28, 28)
+
+
+def _read_one(file: Path, add) -> None:
+    """Read one file (a CSV, an IDX images file or an image) and pass its images to `add`."""
+    if file.suffix.lower() == ".csv":
+        return add(str(file), _read_kaggle_csv(file))
+    with gzip.open(file) if file.suffix == ".gz" else open(file, "rb") as stream:
+        head = stream.read(4)
+    if head == IDX_IMAGES_MAGIC:
+        images = _read_idx_images(file)
+        if images.shape[1:] != (28, 28):
+            raise InputError(f"{file}: images of {images.shape[1:]} pixels; the models take 28x28")
+        return add(str(file), images)
+    with Image.open(file) as image:
+        image.load()
+        normalized = normalize_image(image)
+        preview = ImageOps.exif_transpose(image)
+    preview.thumbnail((256, 256))
+    add(str(file), normalized, np.asarray(preview.convert("RGB")))
 
 
 def read_inputs(paths: list[Path]) -> tuple[list[str], np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
@@ -119,6 +144,8 @@ def read_inputs(paths: list[Path]) -> tuple[list[str], np.ndarray, list[tuple[np
     names, batches, previews = [], [], []
 
     def add(name: str, images: np.ndarray, original: np.ndarray | None = None) -> None:
+        if len(images) == 0:
+            raise InputError(f"{name}: no images in this file")
         names.extend([name] if original is not None else [f"{name}#{i}" for i in range(1, len(images) + 1)])
         batches.append(images.reshape(-1, 28, 28))
         for image in images.reshape(-1, 28, 28)[: MAX_SHOWN - len(previews)]:
@@ -134,24 +161,17 @@ def read_inputs(paths: list[Path]) -> tuple[list[str], np.ndarray, list[tuple[np
                 raise InputError(f"{path}: a folder without images ({', '.join(sorted(IMAGE_SUFFIXES))})")
         for file in files:
             try:
-                if file.suffix.lower() == ".csv":
-                    add(str(file), _read_kaggle_csv(file))
-                    continue
-                head = gzip.open(file).read(4) if file.suffix == ".gz" else file.read_bytes()[:4]
-                if head == IDX_IMAGES_MAGIC:
-                    images = _read_idx_images(file)
-                    if images.shape[1:] != (28, 28):
-                        raise InputError(f"{file}: images of {images.shape[1:]} pixels; the models take 28x28")
-                    add(str(file), images)
-                    continue
-                with Image.open(file) as image:
-                    image.load()
-                    original = image.copy()
-                original.thumbnail((256, 256))  # only for --show
-                add(str(file), normalize_image(image), np.asarray(original.convert("RGB")))
-            except (UnidentifiedImageError, OSError, EOFError, ValueError, IdxFormatError) as error:
-                if isinstance(error, InputError):
-                    raise
+                _read_one(file, add)
+            except InputError:
+                raise
+            except (
+                UnidentifiedImageError,
+                IdxFormatError,
+                OSError,
+                EOFError,
+                ValueError,
+                SyntaxError,
+            ) as error:
                 raise InputError(f"{file}: {error}") from error
     return names, np.concatenate(batches) if batches else np.zeros((0, 28, 28), np.uint8), previews
 
@@ -168,9 +188,11 @@ def model_file(path: Path) -> Path:
         path = found[0]
     if not path.is_file():
         raise InputError(f"{path}: no such model file")
-    if not zipfile.is_zipfile(path) or "config.json" not in zipfile.ZipFile(path).namelist():
-        raise InputError(f"{path}: not a Keras model (a .keras file saved by model.save)")
-    return path
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            if "config.json" in archive.namelist():
+                return path
+    raise InputError(f"{path}: not a Keras model (a .keras file saved by model.save)")
 
 
 def load_model(path: Path, num_classes: int):
@@ -218,6 +240,7 @@ def show(previews: list[tuple[np.ndarray, np.ndarray]], titles: list[str]) -> by
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line (see the module docstring); returns the exit status: 0, or 2 for a bad input."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("model", type=Path, help="a .keras file, or a folder of them (the first is used)")
     parser.add_argument("inputs", type=Path, nargs="+", help="image files, folders of them, IDX or CSV files")
@@ -245,7 +268,10 @@ def main(argv: list[str] | None = None) -> int:
     lines = []
     for name, order, row in zip(names, ranked, probabilities):
         best, second = order[0], order[1] if len(order) > 1 else order[0]
-        lines.append(f"{name}: {classes[best]} ({row[best]:.1%}), runner-up {classes[second]} ({row[second]:.1%})")
+        lines.append(
+            f"{name}: {classes[best]} ({100 * row[best]:.1f} %), "
+            f"runner-up {classes[second]} ({100 * row[second]:.1f} %)"
+        )
     print("\n".join(lines))
     outputs = {}
     if args.csv:
@@ -259,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {target}", file=sys.stderr)
     print(
         f"classified {len(images):,} images in {predict_seconds:.1f} s ({len(images) / predict_seconds:,.0f} "
-        f"images/s); {time.perf_counter() - start:.1f} s in all with reading and loading TensorFlow",
+        f"images/s); {time.perf_counter() - start:.1f} s in all, reading and loading included",
         file=sys.stderr,
     )
     return 0
