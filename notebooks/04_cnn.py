@@ -236,6 +236,41 @@ display(
 )
 
 # %% [markdown]
+# ## Ensembles of the seeds
+#
+# The final models of the different seeds make different mistakes. Averaging their predicted
+# probabilities costs no training; the ensemble is scored on the test images once, like each model.
+# Published ensembles of such CNNs reach 99.75 % (15 CNNs) and 99.87 % (3 models), with far longer
+# training.
+
+# %%
+SHORT = {SIMPLE_CNN: "simple", IMPROVED_CNN: "improved"}
+ensembles = {
+    label: float(
+        (
+            runs.ensemble_probabilities([f"final-{SHORT[label]}-seed{s}" for s in params.seeds]).argmax(1)
+            == data.y_test
+        ).mean()
+    )
+    for label in (SIMPLE_CNN, IMPROVED_CNN)
+}
+show_table(
+    pd.DataFrame(
+        [
+            {
+                "model": label,
+                "single models (mean ± sd)": percent_mean_sd(by_model[label]["test_accuracy"]),
+                f"ensemble of {len(params.seeds)}": f"{100 * ensembles[label]:.2f} %",
+                "ensemble errors": round((1 - ensembles[label]) * len(data.y_test)),
+            }
+            for label in ensembles
+        ]
+    ).set_index("model"),
+    caption=f"Test accuracy of the single final models and of their {len(params.seeds)}-seed ensemble",
+    decimals=0,
+)
+
+# %% [markdown]
 # ## Evaluation of one model each
 #
 # The per-class tables, confusion matrices and galleries below belong to the first seed's models.
@@ -277,6 +312,7 @@ write_metrics(
             misclassified_first_seed=headlines[label]["misclassified"],
             validation_falls=int(falls.loc[label, "falls"]),
             source_test_accuracy=SIMPLE_CNN_TEST_ACCURACY if label == SIMPLE_CNN else None,
+            ensemble_test_accuracy=round(ensembles[label], 6),
         )
         for key, label in (("simple_cnn", SIMPLE_CNN), ("improved_cnn", IMPROVED_CNN))
     },

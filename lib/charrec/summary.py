@@ -150,6 +150,16 @@ def conclusions(metrics: dict[str, NotebookMetrics]) -> list[str]:
             f"{100 * (tuned.test_accuracy_mean - plain.validation_accuracy):+.2f} points over the "
             "unregularized network's validation accuracy."
         )
+    improved = _models(metrics, "04_cnn").get("improved_cnn")
+    if improved and getattr(improved, "ensemble_test_accuracy", None) is not None:
+        paragraphs.append(
+            f"**Do the seeds' models help each other?** Averaging the probabilities of the "
+            f"{len(improved.seeds)} final improved CNNs gives "
+            f"{100 * improved.ensemble_test_accuracy:.2f} % test accuracy, against "
+            f"{100 * improved.test_accuracy_mean:.2f} ± {100 * improved.test_accuracy_sd:.2f} % for the "
+            "single models; one ensemble is one number, so whether it beats the single models by more "
+            "than their spread cannot be told from one set of seeds."
+        )
     comparisons = (
         getattr(metrics["05_bn_ablation"], "bn_comparisons", {}) if "05_bn_ablation" in metrics else {}
     )

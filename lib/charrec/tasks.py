@@ -328,6 +328,10 @@ class RunResults:
     def model_file(self, key: str) -> Path:
         return self._stored(key, "model")
 
+    def ensemble_probabilities(self, keys: list[str]) -> np.ndarray:
+        """The mean of the runs' test-set probabilities: their ensemble (float32, test images × classes)."""
+        return np.mean([self.probabilities(key) for key in keys], axis=0)
+
 
 def results_for(notebook: str, params, root: Path | None = None) -> RunResults:
     """The results of every run `params` ask of `notebook`, for the notebook to report on.
