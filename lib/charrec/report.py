@@ -2,16 +2,20 @@
 
 import os
 import platform
+import re
 import shutil
 import subprocess
 import time
+import unicodedata
 import warnings
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
@@ -31,6 +35,31 @@ REPORTED_PACKAGES = (
     "dvc",
 )
 CJK_FONTS = ("Noto Sans CJK JP", "Noto Sans JP", "IPAGothic", "IPAexGothic", "TakaoGothic")
+TEXT_WIDTH_PT = 472.0  # A4 less the report template's 2.2 cm margins (report_a4/index.tex.j2)
+COLUMN_PADDING_PT = 12.0  # 2 \tabcolsep
+FONT_SIZES = (("", 10.95), ("\\small", 10.0), ("\\footnotesize", 9.0))  # the 11 pt article class
+SMALLEST_SIZE_PT = 8.0  # a table is never scaled below this (\scriptsize)
+LONG_TABLE_ROWS = 40  # longer tables break across pages (longtable, header repeated)
+WRAP_MIN_EM = 8.0  # text columns wider than this may wrap when a table is too wide
+WRAPPED_MIN_EM = 6.0  # ... but not narrower than this (or their longest unbreakable piece)
+THROUGHPUT_COLUMN = re.compile(r"\bimages? per second\b|\bimages?/s\b|\bper second\b", re.IGNORECASE)
+SECONDS_COLUMN = re.compile(r"\bseconds?\b|\bs per run\b|\bs/run\b|\(s\)", re.IGNORECASE)
+INTEGER_COLUMN = re.compile(
+    r"\b(counts?|parameters|params|epochs?|support|seeds|runs|images)\b", re.IGNORECASE
+)
+BREAK_POINTS = re.compile(r"\s+|(?<=[_/-])")  # where a wrapping column may break a line
+LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
 
 
 def setup_notebook() -> float:
@@ -66,25 +95,261 @@ def show_figure(figure: plt.Figure) -> None:
     plt.close(figure)
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def _label(name) -> str:
+    return " / ".join(map(str, name)) if isinstance(name, tuple) else ("" if name is None else str(name))
+
+
+def _column_format(name, values: pd.Series, decimals: int) -> str:
+    """The format of a column's numbers, by what it holds: throughput and counts as integers, seconds with
+    one decimal, everything else with `decimals` (all with thousands separators)."""
+    label = _label(name)
+    numbers = [value for value in values if _is_number(value) and not pd.isna(value)]
+    if THROUGHPUT_COLUMN.search(label):
+        return "{:,.0f}"
+    if SECONDS_COLUMN.search(label):
+        return "{:,.1f}"
+    whole = bool(numbers) and all(float(value).is_integer() for value in numbers)
+    integer_typed = bool(numbers) and all(isinstance(value, (int, np.integer)) for value in numbers)
+    # A float column of whole numbers (pandas' 575,050.0000) holds counts, unless it could be a fraction
+    # that happens to be 0 or 1 (an accuracy, a precision).
+    if integer_typed or (
+        whole and (max(abs(float(value)) for value in numbers) > 1 or INTEGER_COLUMN.search(label))
+    ):
+        return "{:,.0f}"
+    return f"{{:,.{decimals}f}}"
+
+
+def _cell_text(value, number_format: str) -> str:
+    if _is_number(value):
+        return "–" if pd.isna(value) else number_format.format(value)
+    return "–" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _index_text(value) -> str:
+    if _is_number(value) and not pd.isna(value):
+        return f"{value:g}" if isinstance(value, (float, np.floating)) else str(value)
+    return _cell_text(value, "{}")
+
+
+def formatted_table(table: pd.DataFrame, decimals: int = 4) -> tuple[pd.DataFrame, list[bool]]:
+    """The table's cells and index as the report prints them (strings), and which columns are numeric."""
+    shown = table.copy()
+    numeric = []
+    for position in range(table.shape[1]):
+        values = table.iloc[:, position]
+        number_format = _column_format(table.columns[position], values, decimals)
+        shown.isetitem(position, [_cell_text(value, number_format) for value in values])
+        present = [value for value in values if not (value is None or (_is_number(value) and pd.isna(value)))]
+        numeric.append(bool(present) and all(_is_number(value) for value in present))
+    if isinstance(table.index, pd.MultiIndex):
+        shown.index = pd.MultiIndex.from_tuples(
+            [tuple(map(_index_text, key)) for key in table.index], names=table.index.names
+        )
+    else:
+        shown.index = pd.Index([_index_text(key) for key in table.index], name=table.index.name)
+    return shown, numeric
+
+
+def _latex_escape(text: str) -> str:
+    return "".join(LATEX_SPECIALS.get(character, character) for character in text)
+
+
+def _em(text: str) -> float:
+    """Estimated width of a line of text in em (Latin Modern; East Asian wide characters are 1 em)."""
+    width = 0.0
+    for character in text:
+        if unicodedata.east_asian_width(character) in ("W", "F"):
+            width += 1.0
+        elif character in "ijlt.,:;'!|()[] ":
+            width += 0.3
+        elif character.isupper() or character in "mwMW%±×—":
+            width += 0.75
+        else:
+            width += 0.5
+    return width
+
+
+@dataclass
+class _Column:
+    header: str
+    cells: list[str]
+    numeric: bool
+    width_pt: float | None = None  # a wrapping (p) column of this width
+    stacked_header: bool = False  # the header on two lines
+
+    def natural_em(self) -> float:
+        header = max(map(_em, self._header_lines())) if self.header else 0.0
+        return max([header, *map(_em, self.cells)])
+
+    def longest_word_em(self) -> float:
+        """The widest piece a wrapping column cannot break (it breaks at spaces, after _ / and -)."""
+        pieces = [piece for text in [self.header, *self.cells] for piece in BREAK_POINTS.split(text)]
+        return max(map(_em, pieces), default=0.0)
+
+    def cell_latex(self, text: str) -> str:
+        escaped = _latex_escape(text)
+        if self.width_pt is None:
+            return escaped
+        return re.sub(r"(\\_|/|-)", lambda match: match.group(1) + "\\allowbreak{}", escaped)
+
+    def _header_lines(self) -> list[str]:
+        words = self.header.split()
+        if not self.stacked_header or len(words) < 2:
+            return [self.header]
+        # Two lines, split where they are closest to equal
+        split = min(
+            range(1, len(words)), key=lambda i: abs(_em(" ".join(words[:i])) - _em(" ".join(words[i:])))
+        )
+        return [" ".join(words[:split]), " ".join(words[split:])]
+
+    def spec(self) -> str:
+        if self.width_pt is not None:
+            return f">{{\\raggedright\\arraybackslash}}p{{{self.width_pt:.0f}pt}}"
+        return "r" if self.numeric else "l"
+
+    def header_latex(self) -> str:
+        lines = [_latex_escape(line) for line in self._header_lines()]
+        if len(lines) == 1:
+            return lines[0]
+        align = "r" if self.numeric else "l"
+        return f"\\begin{{tabular}}[b]{{@{{}}{align}@{{}}}}{lines[0]}\\\\{lines[1]}\\end{{tabular}}"
+
+
+def _width_pt(columns: list[_Column], size: float) -> float:
+    return sum(
+        (column.width_pt if column.width_pt is not None else column.natural_em() * size) + COLUMN_PADDING_PT
+        for column in columns
+    )
+
+
+def _wrap_text_columns(columns: list[_Column], size: float) -> None:
+    """Give the widest text columns wrapping widths so that the table fits the line, if it can."""
+    candidates = [column for column in columns if not column.numeric and column.natural_em() > WRAP_MIN_EM]
+    if not candidates:
+        return
+    fixed = _width_pt([column for column in columns if column not in candidates], size)
+    available = TEXT_WIDTH_PT - fixed - COLUMN_PADDING_PT * len(candidates)
+    natural = [column.natural_em() * size for column in candidates]
+    floors = [
+        max(column.longest_word_em(), min(column.natural_em(), WRAPPED_MIN_EM)) * size
+        for column in candidates
+    ]
+
+    def widths(cap: float) -> list[float]:
+        return [min(width, max(cap, floor)) for width, floor in zip(natural, floors)]
+
+    low, high = 0.0, max(natural)
+    for _ in range(40):  # the largest cap on the wrapped widths that fits
+        middle = (low + high) / 2
+        low, high = (middle, high) if sum(widths(middle)) <= available else (low, middle)
+    for column, width in zip(candidates, widths(low)):
+        if width < column.natural_em() * size - 0.5:
+            column.width_pt = width
+
+
+def latex_table(shown: pd.DataFrame, numeric: list[bool], caption: str | None = None) -> str:
+    """A booktabs table for the report's LaTeX template: as large a font as fits the line (normal, small,
+    footnote size), then wrapped text columns and two-line headers, and only then scaled down, never below
+    8 pt (`\\reportfit`, defined in the template). Long tables break across pages, header repeated."""
+    index_names = [_label(name) for name in shown.index.names]
+    columns = [
+        _Column(name, [str(key[level]) if isinstance(key, tuple) else str(key) for key in shown.index], False)
+        for level, name in enumerate(index_names)
+    ]
+    if not any(index_names) and all(column.natural_em() == 0 for column in columns):
+        columns = []  # an empty index prints nothing
+    columns += [
+        _Column(_label(name), list(shown.iloc[:, position]), numeric[position])
+        for position, name in enumerate(shown.columns)
+    ]
+    size_command, size = FONT_SIZES[-1]
+    for size_command, size in FONT_SIZES:
+        if _width_pt(columns, size) <= TEXT_WIDTH_PT:
+            break
+    else:
+        _wrap_text_columns(columns, size)
+        if _width_pt(columns, size) > TEXT_WIDTH_PT:  # headers on two lines, and wrap again in the room won
+            for column in columns:
+                column.stacked_header = column.width_pt is None and " " in column.header
+                column.width_pt = None
+            _wrap_text_columns(columns, size)
+    long = len(shown) > LONG_TABLE_ROWS
+    if long and _width_pt(columns, size) > TEXT_WIDTH_PT:
+        size_command, size = "\\scriptsize", SMALLEST_SIZE_PT  # a longtable cannot be scaled
+    spec = "".join(column.spec() for column in columns)
+    header_rows = []
+    index_levels = len(columns) - len(shown.columns)
+    if shown.columns.name is not None:
+        first, last = index_levels + 1, len(columns)
+        name = _latex_escape(_label(shown.columns.name))
+        header_rows.append(
+            " & " * index_levels
+            + f"\\multicolumn{{{len(shown.columns)}}}{{c}}{{{name}}} \\\\\n"
+            + f"\\cmidrule(lr){{{first}-{last}}}"
+        )
+    header_rows.append(" & ".join(column.header_latex() for column in columns) + " \\\\")
+    header = "\\toprule\n" + "\n".join(header_rows) + "\n\\midrule\n"
+    rows = "".join(
+        " & ".join(column.cell_latex(column.cells[row]) for column in columns) + " \\\\\n"
+        for row in range(len(shown))
+    )
+    escaped_caption = _latex_escape(caption) if caption else None
+    if long:
+        first_head = (
+            (f"\\caption{{{escaped_caption}}} \\\\\n" if caption else "") + header + "\\endfirsthead\n"
+        )
+        head = (
+            (f"\\caption[]{{{escaped_caption} (continued)}} \\\\\n" if caption else "")
+            + header
+            + "\\endhead\n"
+        )
+        foot = (
+            f"\\midrule\n\\multicolumn{{{len(columns)}}}{{r}}{{\\itshape continued on the next page}} \\\\\n"
+            "\\endfoot\n\\bottomrule\n\\endlastfoot\n"
+        )
+        flag = "\\global\\reportcaptionedtrue\n" if caption else ""
+        return (
+            f"{{{size_command}\n{flag}\\begin{{longtable}}{{{spec}}}\n{first_head}{head}{foot}{rows}"
+            "\\end{longtable}\n}\n"
+        )
+    minimum_scale = SMALLEST_SIZE_PT / size
+    return (
+        "\\begin{table}[H]\n\\centering\n"
+        + (f"\\caption{{{escaped_caption}}}\n" if caption else "")
+        + f"\\reportfit{{{minimum_scale:.3f}}}{{{size_command}\\begin{{tabular}}{{{spec}}}\n{header}{rows}"
+        + "\\bottomrule\n\\end{tabular}}\n\\end{table}\n"
+    )
+
+
 def show_table(table: pd.DataFrame, caption: str | None = None, decimals: int = 4) -> None:
-    """Display a table as HTML (for the HTML report) and as a booktabs LaTeX table (for the PDF)."""
+    """Display a table as HTML (for the HTML report) and as a booktabs LaTeX table (for the PDF).
 
-    def styled(escape: str):
-        style = table.style.format(precision=decimals, thousands=",", escape=escape)
-        style = style.format_index(escape=escape, axis=0).format_index(escape=escape, axis=1)
-        return style.set_caption(caption) if caption else style
-
-    latex = styled("latex").to_latex(
-        hrules=True, position="H", position_float="centering", sparse_index=False
+    Numbers are formatted by what their column holds (see `_column_format`): counts as integers,
+    seconds with one decimal, images per second as integers, the rest with `decimals` decimals.
+    """
+    shown, numeric = formatted_table(table, decimals)
+    style = (
+        shown.style.format(escape="html")
+        .format_index(escape="html", axis=0)
+        .format_index(escape="html", axis=1)
     )
-    # Shrink a table wider than the page to the page width; leave narrower tables as they are.
-    latex = latex.replace(
-        "\\begin{tabular}",
-        "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{\\begin{tabular}",
-    )
-    latex = latex.replace("\\end{tabular}", "\\end{tabular}}")
+    if caption:
+        style = style.set_caption(caption)
+    numeric_columns = [name for name, is_numeric in zip(shown.columns, numeric) if is_numeric]
+    if numeric_columns:
+        style = style.set_properties(subset=numeric_columns, **{"text-align": "right"})
     display(
-        {"text/html": styled("html").to_html(), "text/latex": latex, "text/plain": table.to_string()},
+        {
+            "text/html": style.to_html(),
+            "text/latex": latex_table(shown, numeric, caption),
+            "text/plain": shown.to_string(),
+        },
         raw=True,
     )
 

@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import sys
+import warnings
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +25,7 @@ import jupytext
 import nbformat
 import papermill
 from nbconvert import HTMLExporter, PDFExporter
+from nbconvert.exporters.pdf import LatexFailed
 from traitlets.config import Config
 
 from .files import write_atomically
@@ -46,16 +48,46 @@ def _title_cell_index(notebook) -> int | None:
     return None
 
 
+def _with_title(notebook):
+    """The notebook with its report's title (its first `# ` heading) in its metadata, for the HTML `<title>`
+    and the PDF's title page and Title metadata."""
+    notebook = copy.deepcopy(notebook)
+    index = _title_cell_index(notebook)
+    if index is not None:
+        notebook.metadata["title"] = notebook.cells[index].source.partition("\n")[0][2:].strip()
+    return notebook
+
+
 def _with_report_metadata(notebook):
     """Title and date for the LaTeX title page; the heading itself is dropped there to avoid a duplicate."""
-    notebook = copy.deepcopy(notebook)
+    notebook = _with_title(notebook)
     notebook.metadata["date"] = date.today().isoformat()
     index = _title_cell_index(notebook)
     if index is not None:
-        heading, _, rest = notebook.cells[index].source.partition("\n")
-        notebook.metadata["title"] = heading[2:].strip()
-        notebook.cells[index].source = rest.lstrip("\n")
+        notebook.cells[index].source = notebook.cells[index].source.partition("\n")[2].lstrip("\n")
     return notebook
+
+
+class MissingGlyphsWarning(UserWarning):
+    """Characters of a report that no font of the PDF has: they are missing (or boxes) in the PDF."""
+
+
+MISSING_CHARACTER = re.compile(r"Missing character: There is no (.+?) (?:\(U\+([0-9A-F]+)\) )?in font")
+
+
+class ReportPDFExporter(PDFExporter):
+    """nbconvert's PDF exporter that also reads the LaTeX log for characters no font has."""
+
+    missing_characters: list[str] = []
+
+    def run_latex(self, filename, raise_on_failure=LatexFailed):
+        result = super().run_latex(filename, raise_on_failure)
+        log = Path(filename).with_suffix(".log")
+        if log.is_file():
+            found = MISSING_CHARACTER.findall(log.read_text(encoding="utf-8", errors="replace"))
+            codes = {chr(int(code, 16)) if code else character for character, code in found}
+            self.missing_characters = sorted(codes)
+        return result
 
 
 def _without_startup_chatter(notebook):
@@ -81,16 +113,27 @@ def render_reports(executed: Path, outputs: NotebookOutputs) -> None:
     config.TemplateExporter.exclude_input = True
     config.TemplateExporter.exclude_input_prompt = True
     config.TemplateExporter.exclude_output_prompt = True
-    html, _ = HTMLExporter(config=config).from_notebook_node(notebook)
+    config.TemplateExporter.extra_template_basedirs = [str(TEMPLATES)]
+    html_exporter = HTMLExporter(config=config, template_name="report_html")
+    html, _ = html_exporter.from_notebook_node(
+        _with_title(notebook), resources={"metadata": {"name": outputs.name}}
+    )
     write_atomically(outputs.html, html)
 
-    config.TemplateExporter.extra_template_basedirs = [str(TEMPLATES)]
     config.PDFExporter.latex_count = 2  # xelatex twice: references and page layout settle
-    pdf_exporter = PDFExporter(config=config, template_name="report_a4")
+    pdf_exporter = ReportPDFExporter(config=config, template_name="report_a4")
     pdf, _ = pdf_exporter.from_notebook_node(
         _with_report_metadata(notebook), resources={"metadata": {"name": outputs.name}}
     )
     write_atomically(outputs.pdf, pdf)
+    if pdf_exporter.missing_characters:
+        characters = ", ".join(f"{c} (U+{ord(c):04X})" for c in pdf_exporter.missing_characters)
+        warnings.warn(
+            f"{outputs.pdf}: no font has these characters, they are missing from the PDF: {characters}"
+            " (for Japanese and Chinese, install fonts-noto-cjk)",
+            MissingGlyphsWarning,
+            stacklevel=2,
+        )
 
 
 def _remove(paths: list[Path]) -> None:

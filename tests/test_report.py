@@ -1,0 +1,231 @@
+"""The reports as readers see them: tiny notebooks rendered for real (papermill, nbconvert, xelatex) and read
+back with pdftotext / pdfinfo, and the table helpers' number formats."""
+
+import re
+import subprocess
+import warnings
+from pathlib import Path
+
+import jupytext
+import nbformat
+import numpy as np
+import pandas as pd
+import papermill
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from charrec.outputs import NotebookOutputs
+from charrec.report import formatted_table, latex_table
+from charrec.run_notebook import MissingGlyphsWarning, render_reports
+from conftest import PROJECT_ROOT
+
+TABLES_NOTEBOOK = """\
+# %% [markdown]
+# # Tables & checks: a report
+#
+# Accented Latin in the text: café, naïve, Ångström, Dvořák.
+#
+# | file | md5 |
+# |---|---|
+# | a.idx | 0123 |
+
+# %%
+import numpy as np
+import pandas as pd
+
+from charrec.report import show_table
+
+# %%
+counts = pd.DataFrame(
+    {
+        "layer": ["dense", "output", "total"],
+        "parameters": [575050.0, 5010.0, 580060.0],
+        "epochs": [10, 10, 20],
+        "accuracy": [0.98123, 1.0, 0.5],
+        "train seconds": [12.345, 3.0, 15.345],
+        "images per second": [12345.67, 9999.4, 100000.0],
+    }
+).set_index("layer")
+show_table(counts, caption="Layers and parameter counts", decimals=4)
+
+# %%
+names = pd.Index(["ア", "カ", "漢", "字", "お"], name="class")
+show_table(
+    pd.DataFrame({"support": [1, 2, 3, 4, 5], "f1": [0.5, 0.6, 0.7, 0.8, 0.9]}, index=names),
+    caption="Per-class F1 of the Katakana and Kanji classes",
+)
+
+# %%
+wide = pd.DataFrame(
+    {
+        "notebook": ["02_dense_baseline", "03_regularization", "04_cnn", "06_hiragana"],
+        "architecture": [
+            "784-512-10 dense, ReLU, dropout 0.2 and L2",
+            "784-512-512-10 dense with input dropout and shifts",
+            "conv 32-64, max pooling, dense 128",
+            "conv 32-64-128 with batch normalization and dropout",
+        ],
+        "dataset": ["mnist", "mnist", "mnist", "kmnist"],
+        "parameters": [407050, 669706, 93322, 1200000],
+        "epochs": [10, 20, 12, 12],
+        "seeds": [5, 5, 3, 3],
+        "train seconds": [20.1, 120.4, 300.2, 320.9],
+        "images/s": [30000.2, 12000.0, 3000.5, 2900.1],
+        "test accuracy %": ["98.12 ± 0.05", "98.95 ± 0.04", "99.21 ± 0.03", "95.1 ± 0.2"],
+        "source report %": ["97.85", "98.71", "99.10", "–"],
+    }
+).set_index(["notebook", "architecture"])
+show_table(wide, caption="All models: test accuracy and cost", decimals=1)
+
+# %%
+long = pd.DataFrame(
+    {"precision": np.linspace(0, 1, 100), "support": np.arange(100) * 10},
+    index=pd.Index([f"class {i}" for i in range(100)], name="class"),
+)
+show_table(long, caption="Per-class precision of a 100-class dataset")
+"""
+
+
+def pdf_text(path: Path, *options: str) -> str:
+    return subprocess.run(
+        ["pdftotext", *options, str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> NotebookOutputs:
+    """The tables notebook, executed by papermill and rendered to HTML and PDF."""
+    folder = tmp_path_factory.mktemp("report")
+    outputs = NotebookOutputs("tables", root=folder)
+    executed = folder / "executed.ipynb"
+    papermill.execute_notebook(
+        jupytext.reads(TABLES_NOTEBOOK, fmt="py:percent"),
+        str(executed),
+        kernel_name="python3",
+        cwd=str(PROJECT_ROOT),
+        progress_bar=False,
+    )
+    render_reports(executed, outputs)
+    return outputs
+
+
+def render(cells: list, name: str, root: Path) -> NotebookOutputs:
+    """A notebook of ready-made cells (no kernel), rendered."""
+    path = root / f"{name}.ipynb"
+    nbformat.write(new_notebook(cells=cells), path)
+    outputs = NotebookOutputs(name, root=root)
+    render_reports(path, outputs)
+    return outputs
+
+
+def test_table_captions_are_numbered_above_the_tables(report):
+    text = pdf_text(report.pdf, "-layout")
+    # The Markdown table (no caption) takes no number: the PDF's numbers are the HTML's.
+    for number, caption in enumerate(
+        ["Layers and parameter counts", "Per-class F1", "All models", "Per-class precision"], start=1
+    ):
+        assert re.search(rf"Table {number}: {caption}", text), caption
+    assert text.index("Table 1: Layers") < text.index("575,050")  # above its table
+    html = report.html.read_text(encoding="utf-8")
+    assert 'content: "Table " counter(report-table) ": "' in html
+    assert html.count("<caption>") == 4
+
+
+def test_numbers_are_formatted_by_what_their_column_holds(report):
+    text = pdf_text(report.pdf, "-layout")
+    row = next(line.split() for line in text.splitlines() if line.split()[:1] == ["dense"])
+    # parameters (floats of whole numbers), epochs, accuracy, seconds, images per second
+    assert row == ["dense", "575,050", "10", "0.9812", "12.3", "12,346"]
+    assert "575,050.0000" not in text and "575,050.0" not in text
+    html = report.html.read_text(encoding="utf-8")
+    assert ">575,050<" in html and ">12.3<" in html and ">12,346<" in html
+
+
+def test_number_formats_without_rendering():
+    table = pd.DataFrame(
+        {
+            "count": [3.0, 4.0],
+            "precision": [1.0, 0.0],
+            "training seconds": [61.04, 7.0],
+            "s per run": [2.25, 3.0],
+            "images/s": [1234.5, 99.9],
+            "loss": [0.123456, 2.5],
+            "type": ["Dense", ""],
+        },
+        index=pd.Index([0.001, 2.0], name="value"),
+    )
+    shown, numeric = formatted_table(table, decimals=3)
+    assert shown.to_dict("list") == {
+        "count": ["3", "4"],
+        "precision": ["1.000", "0.000"],  # fractions stay fractions even when whole
+        "training seconds": ["61.0", "7.0"],
+        "s per run": ["2.2", "3.0"],
+        "images/s": ["1,234", "100"],
+        "loss": ["0.123", "2.500"],
+        "type": ["Dense", ""],
+    }
+    assert numeric == [True, True, True, True, True, True, False]
+    assert list(shown.index) == ["0.001", "2"]
+
+
+def test_long_table_breaks_across_pages_with_its_header(report):
+    pages = pdf_text(report.pdf, "-layout").split("\f")
+    holding = [page for page in pages if re.search(r"class \d+ ", page)]
+    assert len(holding) >= 2  # across pages
+    assert all("precision" in page and "support" in page for page in holding)  # header repeated
+    assert "(continued)" in holding[1]
+    assert re.search(r"class 99\s+1\.0000\s+990\b", holding[-1])  # the last row is there
+
+
+def test_katakana_and_kanji_class_names_print(report):
+    text = pdf_text(report.pdf, "-layout")
+    for character in ("ア", "カ", "漢", "字", "お", "café", "Ångström", "Dvořák"):
+        assert character in text, character
+
+
+def test_wide_table_stays_readable(report):
+    """No word of the PDF is smaller than 8 pt (bounding boxes of about 8 pt or more)."""
+    boxes = pdf_text(report.pdf, "-bbox")
+    heights = [
+        float(y_max) - float(y_min)
+        for y_min, y_max in re.findall(
+            r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', boxes
+        )
+    ]
+    assert heights and min(heights) > 7.5
+    text = pdf_text(report.pdf, "-layout")
+    # long text columns wrap (the notebook name after its underscores), numbers do not
+    assert "02_dense_" in text and "1,200,000" in text and "95.1 ± 0.2" in text
+    # and the table stays within the page's 2.2 cm margins (A4 is 595 pt wide, 62.4 pt margins)
+    right_edges = [float(x) for x in re.findall(r'xMax="([\d.]+)"', boxes)]
+    assert max(right_edges) < 595 - 62.4 + 1
+
+
+def test_title_in_pdf_metadata_and_html(report):
+    info = subprocess.run(["pdfinfo", str(report.pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Title:\s+Tables & checks: a report$", info, re.MULTILINE)
+    assert "<title>Tables &amp; checks: a report</title>" in report.html.read_text(encoding="utf-8")
+
+
+def test_heading_is_kept_with_the_table_that_follows(tmp_path):
+    """Seven paragraphs leave a few lines at the foot of page 1: too little for the heading and the start of
+    its (long) table, so the heading goes to page 2 with it."""
+    shown, numeric = formatted_table(pd.DataFrame({"a": np.arange(45), "b": np.arange(45)}))
+    table = new_output("display_data", data={"text/latex": latex_table(shown, numeric, "After a heading")})
+    filler = " ".join(["Filler words make a paragraph of some length here."] * 8)
+    cells = [new_markdown_cell("# Headings"), *[new_markdown_cell(filler) for _ in range(7)]]
+    cells += [new_markdown_cell("## The heading"), new_code_cell("", outputs=[table])]
+    for page in pdf_text(render(cells, "headings", tmp_path).pdf, "-layout").split("\f"):
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        if "The heading" in lines:
+            assert lines[lines.index("The heading") + 1].startswith("Table 1: After a heading")
+
+
+def test_characters_without_a_font_are_named(tmp_path):
+    cells = [new_markdown_cell("# Missing glyphs\n\nHangul is not in the CJK font switch: 한.")]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        outputs = render(cells, "glyphs", tmp_path)
+    messages = [str(warning.message) for warning in caught if warning.category is MissingGlyphsWarning]
+    assert messages and "한 (U+D55C)" in messages[0]
+    assert outputs.pdf.is_file()
