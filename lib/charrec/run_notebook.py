@@ -169,6 +169,9 @@ def run(name: str, root: Path = Path(".")) -> None:
             kernel_name="python3",
             cwd=str(notebook_file.parent),
             progress_bar=False,
+            # The kernel's own warnings (e.g. "running over TCP without encryption": a local kernel, ports
+            # on 127.0.0.1) are no news to the reader of `dvc repro`; errors still show.
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
         outputs.executed_notebook.parent.mkdir(parents=True, exist_ok=True)
         os.replace(outputs.failed_notebook, outputs.executed_notebook)
