@@ -42,7 +42,9 @@ def test_limits_keep_a_stratified_subset(tmp_path, tiny_dataset):
 def test_labels_outside_class_range(tmp_path, tiny_dataset):
     folder, _ = tiny_dataset
     write_idx(folder / "t10k-labels-idx1-ubyte", np.full(100, 12, np.uint8))
-    with pytest.raises(DataError, match=r"test files: 100 label\(s\) outside 0..9 \(largest 12\)"):
+    with pytest.raises(
+        DataError, match=r"t10k-labels-idx1-ubyte: 100 label\(s\) outside 0..9 \(largest 12\)"
+    ):
         prepare(tmp_path, checksums_of(folder))
     assert not (tmp_path / "prepared" / "tiny.npz").exists()
 
@@ -62,3 +64,39 @@ def test_loading_refuses_pickles(tmp_path, tiny_dataset):
         np.savez(stream, x_train=np.array([object()], dtype=object))
     with pytest.raises(ValueError, match="allow_pickle"):
         load_prepared(out)
+
+
+GEOMETRY_CASES = {
+    "32x32 images": (
+        "train-images-idx3-ubyte",
+        np.zeros((300, 32, 32), np.uint8),
+        r"train-images-idx3-ubyte holds images of 32x32 pixels; the study's models take 28x28",
+    ),
+    "28x20 test images": (
+        "t10k-images-idx3-ubyte",
+        np.zeros((100, 28, 20), np.uint8),
+        r"t10k-images-idx3-ubyte holds images of 28x20 pixels",
+    ),
+    "one label short": (
+        "train-labels-idx1-ubyte",
+        np.arange(299, dtype=np.uint8) % 10,
+        r"train-images-idx3-ubyte holds 300 images but train-labels-idx1-ubyte 299 labels",
+    ),
+    "two classes never used": (
+        "train-labels-idx1-ubyte",
+        np.arange(300, dtype=np.uint8) % 8,
+        r"'class_names' lists 10 classes but the training labels hold 8; "
+        r"never used: 8 \(8\), 9 \(9\)",
+    ),
+}
+
+
+@pytest.mark.parametrize("role, array, message", GEOMETRY_CASES.values(), ids=GEOMETRY_CASES.keys())
+def test_dataset_geometry_and_classes_are_checked_before_anything_is_written(
+    tmp_path, tiny_dataset, role, array, message
+):
+    folder, _ = tiny_dataset
+    write_idx(folder / role, array)
+    with pytest.raises(DataError, match=r"params/data.yaml, section 'datasets.tiny': " + message):
+        prepare(tmp_path, checksums_of(folder))
+    assert not (tmp_path / "prepared").exists()

@@ -38,12 +38,42 @@ def dataset_spec(name: str, params: DatasetParams) -> DatasetSpec:
     return spec
 
 
-def _check_pair(images: np.ndarray, labels: np.ndarray, num_classes: int, what: str) -> None:
+IMAGE_SHAPE = (28, 28)  # what the study's models take (charrec.models: MNIST format)
+
+
+def _check_pair(
+    images: np.ndarray, labels: np.ndarray, num_classes: int, what: str, image_file: str, label_file: str
+) -> None:
+    """The geometry and labels of one pair of IDX files; DataError names the section, the file, what was
+    found and what was expected."""
+    if images.shape[1:] != IMAGE_SHAPE:
+        found = "x".join(map(str, images.shape[1:]))
+        raise DataError(
+            f"{what}: {image_file} holds images of {found} pixels; the study's models take "
+            "28x28 (MNIST format). Resize the images to 28x28 first"
+        )
     if images.shape[0] != labels.shape[0]:
-        raise DataError(f"{what}: {images.shape[0]} images but {labels.shape[0]} labels")
+        raise DataError(
+            f"{what}: {image_file} holds {images.shape[0]} images but {label_file} {labels.shape[0]} labels"
+        )
     if labels.size and labels.max() >= num_classes:
         bad = int(np.sum(labels >= num_classes))
-        raise DataError(f"{what}: {bad} label(s) outside 0..{num_classes - 1} (largest {labels.max()})")
+        raise DataError(
+            f"{what}: {label_file}: {bad} label(s) outside 0..{num_classes - 1} (largest {labels.max()}); "
+            f"'class_names' lists {num_classes} classes"
+        )
+
+
+def _check_classes(labels: np.ndarray, class_names: tuple[str, ...], what: str) -> None:
+    """Every class of `class_names` occurs among the training labels."""
+    absent = sorted(set(range(len(class_names))) - set(np.unique(labels).tolist()))
+    if absent:
+        raise DataError(
+            f"{what}: 'class_names' lists {len(class_names)} classes but the training labels hold "
+            f"{len(class_names) - len(absent)}; never used: "
+            + ", ".join(f"{index} ({class_names[index]})" for index in absent[:10])
+            + ". List exactly the classes of the labels"
+        )
 
 
 def prepare_dataset(
@@ -53,8 +83,12 @@ def prepare_dataset(
     paths = fetch_dataset(spec, raw_dir, params.local_dir, log=log)
     x_train, y_train = read_idx(paths["train_images"], 3), read_idx(paths["train_labels"], 1)
     x_test, y_test = read_idx(paths["test_images"], 3), read_idx(paths["test_labels"], 1)
-    _check_pair(x_train, y_train, spec.num_classes, f"{spec.name} training files")
-    _check_pair(x_test, y_test, spec.num_classes, f"{spec.name} test files")
+    what = f"params/data.yaml, section 'datasets.{spec.name}'"
+    for role, images, labels in (("train", x_train, y_train), ("test", x_test, y_test)):
+        _check_pair(
+            images, labels, spec.num_classes, what, paths[f"{role}_images"].name, paths[f"{role}_labels"].name
+        )
+    _check_classes(y_train, spec.class_names, what)
 
     keep_train = stratified_subset(y_train, params.train_limit, params.split_seed)
     keep_test = stratified_subset(y_test, params.test_limit, params.split_seed)
