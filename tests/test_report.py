@@ -229,3 +229,19 @@ def test_characters_without_a_font_are_named(tmp_path):
     messages = [str(warning.message) for warning in caught if warning.category is MissingGlyphsWarning]
     assert messages and "한 (U+D55C)" in messages[0]
     assert outputs.pdf.is_file()
+
+
+def test_a_table_with_repeated_index_labels_is_shown():
+    """Two models of one architecture share an index label in the summary: the table still renders."""
+    from charrec.report import show_table
+
+    table = pd.DataFrame(
+        {"parameters": [4470, 4526], "test accuracy": [0.9794, 0.9835]},
+        index=pd.Index(["conv16@7x7", "conv16@7x7"], name="architecture"),
+    )
+    from IPython.utils.capture import capture_output
+
+    with capture_output() as captured:
+        show_table(table, caption="repeated labels")
+    html, latex = captured.outputs[0].data["text/html"], captured.outputs[0].data["text/latex"]
+    assert html.count("conv16@7x7") == 2 and "4,526" in html and "repeated labels" in latex

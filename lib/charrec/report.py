@@ -341,9 +341,15 @@ def show_table(table: pd.DataFrame, caption: str | None = None, decimals: int = 
     )
     if caption:
         style = style.set_caption(caption)
-    numeric_columns = [name for name, is_numeric in zip(shown.columns, numeric) if is_numeric]
-    if numeric_columns:
-        style = style.set_properties(subset=numeric_columns, **{"text-align": "right"})
+    # Numbers right-aligned, by column position (works for any index, unique or not).
+    style = style.set_table_styles(
+        [
+            {"selector": f"td.col{position}", "props": "text-align: right"}
+            for position, is_numeric in enumerate(numeric)
+            if is_numeric
+        ],
+        overwrite=False,
+    )
     display(
         {
             "text/html": style.to_html(),
