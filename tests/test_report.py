@@ -231,7 +231,7 @@ def test_characters_without_a_font_are_named(tmp_path):
     assert outputs.pdf.is_file()
 
 
-def test_a_table_with_repeated_index_labels_is_shown():
+def test_a_table_with_repeated_index_labels_is_shown(monkeypatch):
     """Two models of one architecture share an index label in the summary: the table still renders."""
     from charrec.report import show_table
 
@@ -239,9 +239,8 @@ def test_a_table_with_repeated_index_labels_is_shown():
         {"parameters": [4470, 4526], "test accuracy": [0.9794, 0.9835]},
         index=pd.Index(["conv16@7x7", "conv16@7x7"], name="architecture"),
     )
-    from IPython.utils.capture import capture_output
-
-    with capture_output() as captured:
-        show_table(table, caption="repeated labels")
-    html, latex = captured.outputs[0].data["text/html"], captured.outputs[0].data["text/latex"]
+    shown = []
+    monkeypatch.setattr("charrec.report.display", lambda bundle, raw=False: shown.append(bundle))
+    show_table(table, caption="repeated labels")
+    html, latex = shown[0]["text/html"], shown[0]["text/latex"]
     assert html.count("conv16@7x7") == 2 and "4,526" in html and "repeated labels" in latex
