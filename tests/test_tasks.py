@@ -16,11 +16,11 @@ from conftest import write_prepared
 QUIET = dict(log=lambda line: None)
 
 
-def tiny_project(tmp_path):
+def tiny_project(tmp_path, name: str = "tiny"):
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, size=(700, 28, 28), dtype=np.uint8)
     y = (x[:, 14, :14].mean(axis=1) > 127).astype(np.uint8)  # a learnable rule
-    data = PreparedData("tiny", ("a", "b"), x[:400], y[:400], x[400:500], y[400:500], x[500:], y[500:], {})
+    data = PreparedData(name, ("a", "b"), x[:400], y[:400], x[400:500], y[400:500], x[500:], y[500:], {})
     (tmp_path / "data" / "prepared").mkdir(parents=True)
     write_prepared(tmp_path / "data" / "prepared", data)
     (tmp_path / "dvc.yaml").write_text("stages: {}\n")
@@ -117,3 +117,34 @@ def test_the_report_stage_never_trains_and_an_interactive_run_trains_into_scratc
     assert not (root / "runs").exists()  # the pipeline's results are untouched
     assert results.table(phase="final")["test_accuracy"].iloc[0] > 0.5
     assert results.probabilities("final-seed0").shape == (200, 2)
+
+
+def test_stopping_the_training_stage_stops_its_workers(tmp_path):
+    """SIGTERM (what a stopped `dvc repro` sends) to `python -m charrec.train` ends its workers too: no run
+    goes on training, and writing results, unseen."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import psutil
+
+    root = tiny_project(tmp_path, name="mnist")
+    (root / "params").mkdir()
+    (root / "params" / "02_dense_baseline.yaml").write_text(
+        "hidden_units: [16]\nepochs: 1000\nbatch_size: 50\nseeds: [0]\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "charrec.train", "02_dense_baseline"],
+        cwd=root,
+        env={**os.environ, "CHARREC_JOBS": "2"},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert "epoch 1/1000," in next(line for line in process.stdout if "epoch" in line)  # workers are training
+    workers = psutil.Process(process.pid).children(recursive=True)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) != 0
+    _, alive = psutil.wait_procs(workers, timeout=30)
+    assert not alive, f"workers still running: {alive}"
+    assert not list((root / "runs" / "02_dense_baseline").glob("*.json"))

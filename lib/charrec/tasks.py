@@ -144,10 +144,10 @@ def train_one(
 ) -> dict:
     """The task: train one run, store it, return its result (without the probabilities). Runs in a worker;
     progress lines go to `stream` (default: standard output)."""
+    limit_threads(threads)  # first: it imports TensorFlow, quietly
     from .runs import execute
     from .training import use_available_accelerators
 
-    limit_threads(threads)
     use_available_accelerators()
     spec = RunSpec(**spec_json)
     store = RunStore(Path(store_root), notebook)
@@ -209,8 +209,14 @@ def _map(tasks: list[tuple], jobs: int) -> list[dict]:
                 client.close()
                 if cluster is not None:
                     cluster.close()
-    with parallel_config(backend="loky", n_jobs=jobs):
-        return Parallel()(delayed(train_one)(*task) for task in tasks)
+    try:
+        with parallel_config(backend="loky", n_jobs=jobs):
+            return Parallel()(delayed(train_one)(*task) for task in tasks)
+    except BaseException:  # a failed run, Ctrl-C or SIGTERM: no worker may go on training unseen
+        from joblib.externals.loky import get_reusable_executor
+
+        get_reusable_executor().shutdown(wait=False, kill_workers=True)
+        raise
 
 
 def ensure_runs(

@@ -9,6 +9,7 @@ Exit status 2 for invalid params, 1 for a failed run (the runs finished before i
 """
 
 import argparse
+import signal
 import sys
 import time
 
@@ -22,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("name", choices=sorted(PLANS), help="the notebook whose runs to train")
     args = parser.parse_args(argv)
+    # SIGTERM (e.g. from a stopped `dvc repro`) unwinds like Ctrl-C, so the training workers are stopped too.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     root = project_root()
     start = time.perf_counter()
     try:
