@@ -68,8 +68,8 @@ table = models.assign(
 )[
     [
         "notebook",
+        "model",
         "dataset",
-        "architecture",
         "parameters",
         "epochs",
         "seeds",
@@ -79,8 +79,10 @@ table = models.assign(
         "source report %",
     ]
 ]
+show_table(table.set_index(["notebook", "model"]), caption="All models: test accuracy and cost", decimals=1)
 show_table(
-    table.set_index(["notebook", "architecture"]), caption="All models: test accuracy and cost", decimals=1
+    models.set_index("model")[["architecture"]],
+    caption="The models' architectures (the names of the table above)",
 )
 
 # %% [markdown]
