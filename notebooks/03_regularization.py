@@ -29,9 +29,10 @@
 # 4. **the final model**: the combination retrained on all 60,000 training images with three seeds,
 #    tested once on the 10,000 test images.
 #
-# Every training run is its own cached pipeline stage (`python -m charrec.sweep`); this notebook
-# only reads their results and evaluates the final models on the test set. Adding a value to a sweep
-# in `params/03_regularization.yaml` trains just that value on the next `dvc repro`.
+# Every training run is cached on its own by the pipeline's training stage
+# (`python -m charrec.train 03_regularization`, two runs side by side); this notebook only reads their
+# results, the final models' test-set predictions included. Adding a value to a sweep in
+# `params/03_regularization.yaml` trains just that value on the next `dvc repro`.
 
 # %% tags=["parameters"]
 hidden_units = [1024, 512]  # units of the hidden layers (ReLU), as in the source
