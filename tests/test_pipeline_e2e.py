@@ -196,7 +196,7 @@ def test_unavailable_dataset_skips_only_its_notebook_with_one_clear_message(proj
     assert (project / "reports" / "02_dense_baseline.pdf").is_file()
 
 
-def test_an_interactive_run_with_other_parameters_trains_into_scratch(project):
+def test_an_interactive_run_with_other_parameters_trains_into_scratch(project, tmp_path):
     """A notebook executed outside the pipeline (as in JupyterLab) with edited parameters trains the runs it
     lacks into scratch/ and writes its metrics there; the pipeline's results stay as they were."""
     import jupytext
@@ -211,7 +211,7 @@ def test_an_interactive_run_with_other_parameters_trains_into_scratch(project):
     edited = {"hidden_units": [64, 32], "epochs": 1, "batch_size": 100, "seeds": [0], "gallery_size": 8}
     papermill.execute_notebook(
         jupytext.read(project / "notebooks" / "02_dense_baseline.py"),
-        str(project / "scratch" / "02_dense_baseline.ipynb"),
+        str(tmp_path / "02_dense_baseline.ipynb"),
         parameters=edited,
         kernel_name="python3",
         cwd=str(project / "notebooks"),
