@@ -72,8 +72,8 @@ show_figure(figures.sample_grid(data.x_train, data.y_train, data.class_names, pa
 # %% [markdown]
 # ## Class balance
 #
-# The classes are close to balanced: the rarest class has about 10 % fewer images than the most
-# frequent one. Stratification gives each subset the same class proportions.
+# How many images each class has in each subset. The validation part is a stratified sample of the
+# training images, so both have the same class proportions; the test set is the official one.
 
 # %%
 class_counts = pd.DataFrame(
@@ -87,6 +87,14 @@ show_table(
     decimals=3,
 )
 show_figure(figures.class_counts(class_counts))
+rarest, commonest = class_counts["train"].idxmin(), class_counts["train"].idxmax()
+display(
+    Markdown(
+        f"The rarest class in the training part, {rarest}, has "
+        f"{100 * (1 - class_counts['train'][rarest] / class_counts['train'][commonest]):.0f} % fewer images "
+        f"than the most frequent one, {commonest}."
+    )
+)
 
 # %% [markdown]
 # ## Pixel intensities

@@ -172,12 +172,18 @@ show_table(
     stability.set_index(["model", "seed"]), caption="How steadily validation accuracy evolves", decimals=3
 )
 falls = stability.groupby("model", sort=False)[["falls", "epochs"]].sum()
+
+
+def times(count: int) -> str:
+    return {0: "never", 1: "once", 2: "twice"}.get(int(count), f"{count} times")
+
+
 smoother = stability.groupby("model")["mean |change| (pp)"].mean()
 display(
     Markdown(
         f"The simple CNN's validation accuracy fell from one epoch to the next "
-        f"{falls.loc[SIMPLE_CNN, 'falls']} times in {falls.loc[SIMPLE_CNN, 'epochs'] - 1} epoch-to-epoch "
-        f"steps, the improved CNN's {falls.loc[IMPROVED_CNN, 'falls']} times in "
+        f"{times(falls.loc[SIMPLE_CNN, 'falls'])} in {falls.loc[SIMPLE_CNN, 'epochs'] - 1} epoch-to-epoch "
+        f"steps, the improved CNN's {times(falls.loc[IMPROVED_CNN, 'falls'])} in "
         f"{falls.loc[IMPROVED_CNN, 'epochs'] - 1} steps; the mean absolute change per epoch is "
         f"{smoother[SIMPLE_CNN]:.3f} and {smoother[IMPROVED_CNN]:.3f} percentage points. One validation run "
         "per network cannot tell whether one evolves more chaotically than the other: that would need the "
