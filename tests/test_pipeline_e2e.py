@@ -226,4 +226,5 @@ def test_an_interactive_run_with_other_parameters_trains_into_scratch(project, t
         == 1
     )
     assert {path: path.read_bytes() for path in pipeline_files} == before
-    assert "Data and pipelines are up to date." in run(["dvc", "status"], project).stdout
+    status = run(["dvc", "status"], project).stdout
+    assert "train@02_dense_baseline" not in status and "report@02_dense_baseline" not in status
