@@ -260,9 +260,12 @@ for classes in datasets:
 show_table(
     pd.concat(per_seed)
     .set_index(["classes", "seed"])
-    .rename(columns={"right only in A": "right only without BN", "right only in B": "right only with BN"}),
+    .rename(columns={"right only in A": "right only without BN", "right only in B": "right only with BN"})
+    .assign(
+        **{"McNemar p": lambda table: table["McNemar p"].map("{:.3g}".format)}
+    ),  # small p-values stay visible
     caption="Paired comparison per seed on the test set (McNemar's exact test, two-sided)",
-    decimals=3,
+    decimals=2,
 )
 show_table(
     pd.DataFrame(
