@@ -219,6 +219,13 @@ def _map(tasks: list[tuple], jobs: int) -> list[dict]:
         raise
 
 
+def stored_results(store: RunStore, specs: list[RunSpec], root: Path) -> tuple[dict, dict]:
+    """The code fingerprint per dataset, and per run key its stored result in `store` (None where missing
+    or stale)."""
+    fingerprints = {dataset: code_fingerprint(root, dataset) for dataset in {spec.dataset for spec in specs}}
+    return fingerprints, {spec.key: store.load(spec, fingerprints[spec.dataset]) for spec in specs}
+
+
 def ensure_runs(
     notebook: str,
     specs: list[RunSpec],
@@ -231,8 +238,7 @@ def ensure_runs(
     (default: the project's own). Returns results without probabilities (see `RunResults`)."""
     root = Path(root)
     store = store or RunStore(root, notebook)
-    fingerprints = {dataset: code_fingerprint(root, dataset) for dataset in {spec.dataset for spec in specs}}
-    found = {spec.key: store.load(spec, fingerprints[spec.dataset]) for spec in specs}
+    fingerprints, found = stored_results(store, specs, root)
     missing = [spec for spec in specs if found[spec.key] is None]
     if not missing:
         return found
@@ -352,8 +358,7 @@ def results_for(notebook: str, params, root: Path | None = None) -> RunResults:
     root = Path(root) if root else project_root()
     specs = plan(notebook, params)
     pipeline, scratch = RunStore(root, notebook), RunStore(root / SCRATCH, notebook)
-    fingerprints = {dataset: code_fingerprint(root, dataset) for dataset in {spec.dataset for spec in specs}}
-    found = {spec.key: pipeline.load(spec, fingerprints[spec.dataset]) for spec in specs}
+    _, found = stored_results(pipeline, specs, root)
     missing = [spec for spec in specs if found[spec.key] is None]
     if missing and os.environ.get(REPORT_STAGE_ENV):
         raise FileNotFoundError(
