@@ -148,3 +148,19 @@ def test_stopping_the_training_stage_stops_its_workers(tmp_path):
     _, alive = psutil.wait_procs(workers, timeout=30)
     assert not alive, f"workers still running: {alive}"
     assert not list((root / "runs" / "02_dense_baseline").glob("*.json"))
+
+
+def test_the_code_fingerprint_ignores_prose_and_other_packages_but_not_code_or_training_packages(tmp_path):
+    from charrec.runs import code_fingerprint, code_without_docstrings
+
+    documented = 'def f(x):\n    """Adds one."""\n    # a comment\n    return x + 1\n'
+    assert code_without_docstrings(documented) == code_without_docstrings("def f(x):\n    return (x+1)\n")
+    assert code_without_docstrings(documented) != code_without_docstrings("def f(x):\n    return x + 2\n")
+
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("keras==3.15.1\nnumpy==2.4.6\ntensorflow_cpu==2.21.0\n")
+    before = code_fingerprint(tmp_path, "mnist")
+    requirements.write_text("keras==3.15.1\nnumpy==2.4.6\npooch==1.8.2\ntensorflow_cpu==2.21.0\n")
+    assert code_fingerprint(tmp_path, "mnist") == before
+    requirements.write_text("keras==3.15.1\nnumpy==2.4.6\npooch==1.8.2\ntensorflow_cpu==2.22.0\n")
+    assert code_fingerprint(tmp_path, "mnist") != before

@@ -7,9 +7,11 @@ on its spec, on the prepared data and on the code of this module and the modules
 code's fingerprint is part of every stored result (see `code_fingerprint`).
 """
 
+import ast
 import hashlib
 import json
 import math
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -54,18 +56,50 @@ class RunSpec:
         return json.loads(json.dumps(asdict(self)))
 
 
+# The packages whose versions decide a run's numbers. Other pins (Jupyter, DVC, report tools) can change
+# without making the stored runs stale.
+TRAINING_PACKAGES = ("keras", "numpy", "tensorflow", "tensorflow-cpu")
+
+
 def code_fingerprint(root: Path, dataset: str) -> str:
-    """A hash of what a run's result depends on besides its spec: the source of this module and every
-    `charrec` module it imports, the pinned packages (`requirements.txt`) and the dataset's manifest
-    (checksums, split, subset). A change to any of them makes every stored run of that dataset stale."""
+    """A hash of what a run's result depends on besides its spec: the code of this module and every
+    `charrec` module it imports, the pinned versions of `TRAINING_PACKAGES` in `requirements.txt`, and the
+    dataset's manifest (checksums, split, subset). A change to any of them makes every stored run of that
+    dataset stale.
+
+    The code is hashed as its syntax tree without docstrings, so comments, docstrings and formatting can
+    change without retraining; any change to what the code does cannot.
+    """
     from .dependencies import module_closure, module_file
 
     digest = hashlib.sha256()
     for module in sorted(module_closure("charrec.runs")):
-        digest.update(module_file(module).read_bytes())
-    for path in (Path(root) / "requirements.txt", Path(root) / "data" / "prepared" / f"{dataset}.json"):
-        digest.update(path.read_bytes() if path.is_file() else b"missing")
+        digest.update(code_without_docstrings(module_file(module).read_text(encoding="utf-8")).encode())
+    requirements = Path(root) / "requirements.txt"
+    pins = requirements.read_text(encoding="utf-8").splitlines() if requirements.is_file() else []
+    digest.update("\n".join(sorted(pin for pin in pins if _package_name(pin) in TRAINING_PACKAGES)).encode())
+    manifest = Path(root) / "data" / "prepared" / f"{dataset}.json"
+    digest.update(manifest.read_bytes() if manifest.is_file() else b"missing")
     return digest.hexdigest()[:16]
+
+
+def _package_name(pin: str) -> str:
+    """'tensorflow_cpu==2.21.0' -> 'tensorflow-cpu' (PEP 503 normalised name)."""
+    name = re.split(r"[=<>!~;\[ ]", pin.strip(), maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def code_without_docstrings(source: str) -> str:
+    """The syntax tree of `source` without module, class and function docstrings, as text (no line
+    numbers): equal for two sources that differ only in comments, docstrings or layout."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                if isinstance(body[0].value.value, str):
+                    node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree, include_attributes=False)
 
 
 def progress_log(prefix: str, print_line=print):
