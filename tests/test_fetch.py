@@ -7,21 +7,27 @@ from functools import partial
 import pytest
 
 from charrec.fetch import DataUnavailableError, fetch_dataset
-from conftest import make_idx_folder, spec_for
+from conftest import checksums_of, make_idx_folder, spec_for
 
 
 @pytest.fixture
 def http_server():
-    """Serve a folder over HTTP on 127.0.0.1; yields (folder, base_url). Requests for `broken-*` are cut
-    short."""
+    """Serve a folder over HTTP on 127.0.0.1; yields a function of the folder that returns the base URL.
+    Requests for `broken-*` are cut short; the first request for each `flaky-NAME`
+    too, later ones get NAME."""
     served = {}
+    requests_seen = []
 
     class Handler(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
 
         def do_GET(self):
-            if "broken" in self.path:  # announce a large body, send a little, hang up: a failed download
+            requests_seen.append(self.path)
+            flaky = "flaky-" in self.path
+            if flaky and requests_seen.count(self.path) > 1:
+                self.path = self.path.replace("flaky-", "")
+            elif "broken" in self.path or flaky:  # announce a large body, send a little, hang up
                 self.send_response(200)
                 self.send_header("Content-Length", "100000")
                 self.end_headers()
@@ -35,6 +41,7 @@ def http_server():
         served["server"] = server
         return f"http://127.0.0.1:{server.server_address[1]}/"
 
+    start.requests = requests_seen
     yield start
     if "server" in served:
         served["server"].shutdown()
@@ -103,6 +110,35 @@ def test_download_cut_halfway_leaves_no_file(tmp_path, http_server):
     with pytest.raises(DataUnavailableError, match=r"Sources tried:\n  - download from http://127\.0\.0\.1"):
         fetch_dataset(spec, tmp_path / "raw", log=lambda _: None)
     assert list((tmp_path / "raw").iterdir()) == []
+    assert len(http_server.requests) == 3  # pooch tried twice more before giving up
+
+
+def test_a_failed_download_is_tried_again(tmp_path, http_server):
+    checksums = make_idx_folder(tmp_path / "served", gzipped=True)
+    spec = spec_for(checksums, download_urls=(http_server(tmp_path / "served") + "flaky-",))
+    paths = fetch_dataset(spec, tmp_path / "raw", log=lambda _: None)
+    assert checksums_of(tmp_path / "raw") == checksums
+    assert sorted(p.name for p in (tmp_path / "raw").iterdir()) == sorted(p.name for p in paths.values())
+    assert len(http_server.requests) == 8  # each of the four files: cut short once, then served
+
+
+def test_a_download_with_the_wrong_checksum_names_file_hashes_and_fix(tmp_path, http_server):
+    checksums = make_idx_folder(tmp_path / "served", gzipped=True)
+    wrong = {**checksums, "test_labels": "0" * 32}
+    base = http_server(tmp_path / "served")
+    with pytest.raises(DataUnavailableError) as error:
+        fetch_dataset(spec_for(wrong, download_urls=(base,)), tmp_path / "raw", log=lambda _: None)
+    message = str(error.value)
+    assert "missing t10k-labels-idx1-ubyte" in message
+    assert (
+        f"{base}t10k-labels-idx1-ubyte.gz: md5 {checksums['test_labels']} does not match the expected "
+        f"{'0' * 32} (corrupted or wrong file)" in message
+    )
+    assert "Fix: put the four IDX files" in message
+    # The three verified files are kept; of the fourth nothing, not even pooch's temporary file.
+    assert sorted(p.name for p in (tmp_path / "raw").iterdir()) == sorted(
+        spec_for(checksums).file_names[role] for role in ("train_images", "train_labels", "test_images")
+    )
 
 
 def test_no_source_at_all_says_how_to_fix(tmp_path):

