@@ -36,8 +36,11 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(VENV)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
 	touch $@
 
-# Every stage that can run, runs; the status line then says what was skipped (e.g. KMNIST without internet).
+# First the params and every reference between files (datasets, notebooks, class groups), in about 3 s and
+# before DVC resolves a stage's dependencies: a typo stops here, named, with exit status 2.
+# Then every stage that can run, runs; the status line says what was skipped (e.g. KMNIST without internet).
 run: setup
+	python -m charrec.params --check
 	dvc repro --keep-going || true
 	python -m charrec.pipeline_status
 

@@ -8,6 +8,7 @@ not import TensorFlow, so validation takes well under a second.
 
 import difflib
 import json
+import os
 import textwrap
 import types
 import typing
@@ -451,22 +452,146 @@ def _unknown(kind: str, value: str, known: list[str], where: str, fix: str) -> P
     return ParamsError(f"{where}: unknown {kind} '{value}'.{hint} Known: {', '.join(known)}. {fix}")
 
 
+def _class_count(dataset: str, datasets: dict[str, DatasetParams]) -> int:
+    from .datasets import KNOWN_DATASETS  # no TensorFlow there: cheap
+
+    names = datasets[dataset].class_names
+    return len(names) if names is not None else KNOWN_DATASETS[dataset].num_classes
+
+
 def check_references(name: str, params: Schema, root: Path) -> None:
     """Values that name something defined elsewhere must name something that exists: the datasets of the
-    Hiragana notebook are sections of params/data.yaml. Raises ParamsError naming the key and the fix."""
-    if name != "06_hiragana":
+    Hiragana notebook are sections of params/data.yaml, and the class groups of the batch-norm ablation
+    hold classes of the MNIST section there. Raises ParamsError naming the key and the fix."""
+    if name not in ("05_bn_ablation", "06_hiragana"):
         return
-    sections = sorted(load_params(Path(root) / "params" / "data.yaml").datasets)
-    for key in ("dataset", "comparison_dataset"):
-        value = getattr(params, key)
-        if value not in sections:
-            raise _unknown(
-                "dataset",
-                value,
-                sections,
-                f"params/{name}.yaml: '{key}'",
-                "Name a section of params/data.yaml, or add one there for your own data.",
+    datasets = load_params(Path(root) / "params" / "data.yaml").datasets
+    sections = sorted(datasets)
+    fix = "Name a section of params/data.yaml, or add one there for your own data."
+    if name == "06_hiragana":
+        for key in ("dataset", "comparison_dataset"):
+            value = getattr(params, key)
+            if value not in sections:
+                raise _unknown("dataset", value, sections, f"params/{name}.yaml: '{key}'", fix)
+        return
+    if "mnist" not in sections:
+        raise _unknown("dataset", "mnist", sections, f"params/{name}.yaml (trains on MNIST)", fix)
+    count = _class_count("mnist", datasets)
+    unknown = sorted(member for group in params.class_groups for member in group if member >= count)
+    if unknown:
+        raise ParamsError(
+            f"params/{name}.yaml: 'class_groups' names class(es) {', '.join(map(str, unknown))}, "
+            f"which dataset 'mnist' does not have: params/data.yaml gives it {count} classes "
+            f"(0..{count - 1}). "
+            "Group only those classes, or list all of MNIST's ten in 'datasets.mnist.class_names'."
+        )
+
+
+def _notebook_references(root: Path) -> list[tuple[str, str]]:
+    """(where, notebook name) for every notebook that dvc.yaml names: the keys of its `foreach` mappings
+    and the notebook of each `python -m charrec.* NAME` command without interpolation."""
+    stages = (yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8")) or {}).get("stages") or {}
+    found = []
+    for stage, body in stages.items():
+        if isinstance(body.get("foreach"), dict):
+            found += [(f"dvc.yaml: 'stages.{stage}.foreach'", key) for key in body["foreach"]]
+        command = (body.get("do") or body).get("cmd", "")
+        words = command.split() if isinstance(command, str) else []
+        if words[:3] in (["python", "-m", "charrec.run_notebook"], ["python", "-m", "charrec.train"]):
+            if len(words) > 3 and "${" not in words[3]:
+                found.append((f"dvc.yaml: 'stages.{stage}.cmd'", words[3]))
+    return found
+
+
+def _dataset_references(root: Path) -> list[tuple[str, str]]:
+    """(where, dataset name) for every literal dataset name in the items of dvc.yaml's `foreach` mappings
+    (`data:` and `compare:`; interpolated ones come from params files and are checked there)."""
+    stages = (yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8")) or {}).get("stages") or {}
+    found = []
+    for stage, body in stages.items():
+        items = body.get("foreach")
+        for key, item in items.items() if isinstance(items, dict) else ():
+            for field in ("data", "compare"):
+                value = item.get(field) if isinstance(item, dict) else None
+                if isinstance(value, str) and "${" not in value:
+                    found.append((f"dvc.yaml: 'stages.{stage}.foreach.{key}.{field}'", value))
+    return list(dict.fromkeys(found))
+
+
+def check_project(root: Path) -> list[str]:
+    """Every params file against its schema, every notebook's parameters cell, and every name that one
+    file gives to something defined in another (datasets, comparison datasets, notebooks, class groups).
+    Returns the problems, each naming the file, the key and the fix; no TensorFlow, about two seconds."""
+    root = Path(root)
+    problems: list[str] = []
+    notebooks = sorted(name for name in SCHEMAS if name != "data")
+    params_files = sorted(path.stem for path in (root / "params").glob("*.yaml"))
+    for stem in params_files:
+        if stem not in SCHEMAS:
+            problems.append(
+                str(
+                    _unknown(
+                        "params file",
+                        stem,
+                        sorted(SCHEMAS),
+                        f"params/{stem}.yaml",
+                        "Each params file is named after its notebook (or data.yaml).",
+                    )
+                )
             )
+    loaded = {}
+    for name in SCHEMAS:
+        try:
+            loaded[name] = load_params(root / "params" / f"{name}.yaml")
+        except ParamsError as error:
+            problems.append(str(error))
+    existing_notebooks = sorted(path.stem for path in (root / "notebooks").glob("*.py"))
+    for where, name in _notebook_references(root):
+        if name not in notebooks or name not in existing_notebooks:
+            problems.append(
+                str(
+                    _unknown(
+                        "notebook",
+                        name,
+                        notebooks,
+                        where,
+                        "Name a notebook of notebooks/ that has a params schema (lib/charrec/params.py).",
+                    )
+                )
+            )
+    for name in notebooks:
+        notebook_file = root / "notebooks" / f"{name}.py"
+        try:
+            if notebook_file.is_file():
+                check_parameters_cell(notebook_file, SCHEMAS[name])
+            else:
+                raise ParamsError(
+                    f"notebooks/{name}.py does not exist (restore it: git checkout -- notebooks/{name}.py)"
+                )
+        except ParamsError as error:
+            problems.append(str(error))
+    if "data" in loaded:
+        sections = sorted(loaded["data"].datasets)
+        for where, dataset in _dataset_references(root):
+            if dataset not in sections:
+                problems.append(
+                    str(
+                        _unknown(
+                            "dataset",
+                            dataset,
+                            sections,
+                            where,
+                            "Name a section of params/data.yaml, or add one there for your own data.",
+                        )
+                    )
+                )
+        for name, params in loaded.items():
+            try:
+                check_references(name, params, root)
+            except ParamsError as error:
+                problems.append(str(error))
+    prefix = f"{root.resolve()}{os.sep}"  # files named relative to the project, as in dvc.yaml
+    return [problem.replace(prefix, "").replace(f"{root}{os.sep}", "") for problem in problems]
 
 
 def check_parameters_cell(notebook_file: Path, schema: type[Schema]) -> None:
@@ -579,10 +704,34 @@ def with_parameters_cell(notebook_text: str, schema: type[Schema]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m charrec.params`: rewrite params/NAME.yaml and the parameters cell of notebooks/NAME.py
-    of every notebook from the schemas (run it after changing a default or a description)."""
+    of every notebook from the schemas (run it after changing a default or a description).
+    `python -m charrec.params --check`: check the params files, the parameters cells and every reference
+    between files, writing nothing (`make` runs it before `dvc repro`); exit status 2 on a problem."""
+    import argparse
+    import sys
+    import time
+
     from .files import project_root, write_atomically
 
+    parser = argparse.ArgumentParser(description=main.__doc__.split("\n")[0])
+    parser.add_argument(
+        "--check", action="store_true", help="check every params file and reference, write nothing"
+    )
+    args = parser.parse_args(argv)
     root = project_root()
+    if args.check:
+        start = time.perf_counter()
+        problems = check_project(root)
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        if problems:
+            print(
+                f"{len(problems)} problem(s) in the params: nothing was run. Fix them, then run again.",
+                file=sys.stderr,
+            )
+            return 2
+        print(f"params: every file and reference checked ({time.perf_counter() - start:.1f} s)")
+        return 0
     for name, schema in SCHEMAS.items():
         if name == "data":
             continue
