@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import jupytext
@@ -215,3 +216,117 @@ def test_a_dataset_name_that_params_data_yaml_does_not_define_is_refused(
     assert result.returncode == 2, result.stderr
     assert message in result.stderr and "Known: kmnist, mnist." in result.stderr
     assert not (project / "runs").exists() and not (project / "reports").exists()
+
+
+def project_for_make(tmp_path, edits: dict[str, Callable[[str], str]]) -> Path:
+    """The committed params, notebooks, dvc.yaml and Makefile, each file changed by `edits[path]`."""
+    names = [Path("dvc.yaml"), Path("Makefile")]
+    names += [path.relative_to(PROJECT_ROOT) for path in (PROJECT_ROOT / "params").glob("*.yaml")]
+    names += [path.relative_to(PROJECT_ROOT) for path in (PROJECT_ROOT / "notebooks").glob("*.py")]
+    for name in names:
+        text = (PROJECT_ROOT / name).read_text()
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(edits.get(str(name), lambda same: same)(text))
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "edits, messages",
+    [
+        (
+            {"params/06_hiragana.yaml": lambda text: text.replace("dataset: kmnist", "dataset: kmnits")},
+            [
+                "params/06_hiragana.yaml: 'dataset': unknown dataset 'kmnits'. Did you mean 'kmnist'? "
+                "Known: kmnist, mnist. Name a section of params/data.yaml"
+            ],
+        ),
+        (
+            {
+                "params/06_hiragana.yaml": lambda text: text.replace(
+                    "comparison_dataset: mnist", "comparison_dataset: emnist"
+                )
+            },
+            [
+                "params/06_hiragana.yaml: 'comparison_dataset': unknown dataset 'emnist'. "
+                "Did you mean 'mnist'?"
+            ],
+        ),
+        (
+            {"dvc.yaml": lambda text: text.replace("04_cnn: {data: mnist", "04_cnm: {data: mnist")},
+            [
+                "dvc.yaml: 'stages.train.foreach': unknown notebook '04_cnm'. Did you mean '04_cnn'? Known: "
+                "01_data_exploration, 02_dense_baseline",
+                "dvc.yaml: 'stages.report.foreach': unknown notebook '04_cnm'.",
+            ],
+        ),
+        (
+            {"dvc.yaml": lambda text: text.replace("run_notebook 07_summary", "run_notebook 07_sumary")},
+            ["dvc.yaml: 'stages.07_summary.cmd': unknown notebook '07_sumary'. Did you mean '07_summary'?"],
+        ),
+        (
+            {
+                "dvc.yaml": lambda text: text.replace(
+                    "05_bn_ablation: {data: mnist", "05_bn_ablation: {data: mnsit"
+                )
+            },
+            [
+                "dvc.yaml: 'stages.train.foreach.05_bn_ablation.data': unknown dataset 'mnsit'. "
+                "Did you mean 'mnist'?"
+            ],
+        ),
+        (
+            {
+                "params/data.yaml": lambda text: text.replace(
+                    "  mnist:\n", "  mnist:\n    class_names: [a, b, c, d, e, f, g, h]\n"
+                )
+            },
+            [
+                "params/05_bn_ablation.yaml: 'class_groups' names class(es) 8, 9, which dataset 'mnist' does "
+                "not have: params/data.yaml gives it 8 classes (0..7)."
+            ],
+        ),
+        (
+            {
+                "params/06_hiragana.yaml": lambda text: text.replace("dataset: kmnist", "dataset: kmnits"),
+                "notebooks/02_dense_baseline.py": lambda text: text.replace(
+                    '# %% tags=["parameters"]', "# %%"
+                ),
+            },
+            [
+                "unknown dataset 'kmnits'",
+                "notebooks/02_dense_baseline.py: 0 cells are tagged 'parameters'",
+                "2 problem(s) in the params: nothing was run.",
+            ],
+        ),
+    ],
+    ids=[
+        "dataset",
+        "comparison dataset",
+        "notebook in foreach",
+        "notebook in cmd",
+        "dataset in dvc.yaml",
+        "class groups",
+        "two problems at once",
+    ],
+)
+def test_make_names_a_bad_reference_before_dvc_resolves_the_stages(tmp_path, edits, messages):
+    """`make` (its `run` target, set-up skipped) stops at `python -m charrec.params --check`: DVC never
+    starts, so the user reads the key, the file, a did-you-mean and the known names, not DVC's
+    "No such file or directory ... kmnits.npz" after the data stages ran."""
+    project = project_for_make(tmp_path, edits)
+    before = sorted(path.relative_to(project) for path in project.rglob("*"))
+    start = time.perf_counter()
+    result = subprocess.run(["make", "-o", "setup", "run"], cwd=project, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    assert result.returncode == 2, result.stdout + result.stderr
+    for message in messages:
+        assert message in result.stderr
+    assert "Error 2" in result.stderr and "dvc repro" not in result.stdout  # make stopped before DVC
+    assert sorted(path.relative_to(project) for path in project.rglob("*")) == before  # nothing written
+    assert elapsed < 15
+
+
+def test_the_committed_project_passes_the_check():
+    result = run_module(PROJECT_ROOT, "charrec.params", "--check")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("params: every file and reference checked")
