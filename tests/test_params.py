@@ -1,5 +1,6 @@
 """Params validation: every mistake is named with its file and key, before any work starts."""
 
+import os
 import subprocess
 import sys
 import time
@@ -316,7 +317,11 @@ def test_make_names_a_bad_reference_before_dvc_resolves_the_stages(tmp_path, edi
     project = project_for_make(tmp_path, edits)
     before = sorted(path.relative_to(project) for path in project.rglob("*"))
     start = time.perf_counter()
-    result = subprocess.run(["make", "-o", "setup", "run"], cwd=project, capture_output=True, text=True)
+    # The copy has no .venv: the Makefile's tools come from the environment running the tests.
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(
+        ["make", "-o", "setup", "run"], cwd=project, capture_output=True, text=True, env=env
+    )
     elapsed = time.perf_counter() - start
     assert result.returncode == 2, result.stdout + result.stderr
     for message in messages:

@@ -164,3 +164,34 @@ def test_the_code_fingerprint_ignores_prose_and_other_packages_but_not_code_or_t
     assert code_fingerprint(tmp_path, "mnist") == before
     requirements.write_text("keras==3.15.1\nnumpy==2.4.6\npooch==1.8.2\ntensorflow_cpu==2.22.0\n")
     assert code_fingerprint(tmp_path, "mnist") != before
+
+
+def test_test_time_shifts_are_scored_on_validation_and_test_and_stored(tmp_path, monkeypatch):
+    from charrec.tasks import RunResults
+    from charrec.training import shifted_views
+
+    images = np.zeros((1, 28, 28), np.uint8)
+    images[0, 10, 12] = 255
+    views = shifted_views(images, 2)
+    assert [tuple(np.argwhere(view[0])[0]) for view in views] == [
+        (10, 12),
+        (8, 12),
+        (12, 12),
+        (10, 10),
+        (10, 14),
+    ]
+
+    root = tiny_project(tmp_path)
+    monkeypatch.setenv("CHARREC_JOBS", "1")
+    shifted = spec("a", test_time_shift=1)
+    result = ensure_runs("nb", [shifted], root, **QUIET)["a"]
+    for name in ("validation_accuracy_plain", "validation_accuracy_shifted", "test_accuracy_shifted"):
+        assert 0.0 <= result[name] <= 1.0
+    store = RunStore(root, "nb")
+    assert store.probabilities_file("a", shifted=True).is_file()
+    runs = RunResults([shifted], {"a": result}, [store])
+    probabilities = runs.probabilities("a", shifted=True)
+    assert probabilities.shape == (200, 2) and np.allclose(probabilities.sum(1), 1, atol=1e-5)
+    assert not np.allclose(probabilities, runs.probabilities("a"))  # the shifted views change the mean
+    store.probabilities_file("a", shifted=True).unlink()
+    assert store.load(shifted, result["fingerprint"]) is None  # incomplete: trained again

@@ -187,6 +187,7 @@ def cnn(params) -> list[RunSpec]:
         learning_rate=params.improved.peak_learning_rate,
         schedule="cosine",
         warmup_epochs=params.improved.warmup_epochs,
+        test_time_shift=params.test_time_shift,
     )
     choice_seed = params.seeds[0]
     runs = [

@@ -48,6 +48,9 @@ class RunSpec:
     early_stopping: dict | None = None  # keras.callbacks.EarlyStopping arguments; the best weights are kept
     steps_per_execution: int = 1  # optimizer steps per graph call: the same updates, less overhead
     score: bool = False  # training and validation accuracy in inference mode after training
+    # pixels; > 0: also score the mean probabilities over each image and its four shifts by this many
+    # pixels (test-time augmentation), on the validation images (validated runs) and the test images
+    test_time_shift: int = 0
     test: bool = False  # keep the model and its probabilities on the test images
     labels: dict = field(default_factory=dict)  # how the notebook names this run (model, seed, value...)
 
@@ -135,7 +138,9 @@ def execute(
     `best_epoch` (1-based) and `stopped_early`; with `score` `train_accuracy`, `validation_accuracy`
     and `validation_loss` (inference mode, fractions); with `test` `test_accuracy` and, in the
     returned dict only, `test_probabilities` (float32, test images × classes), and the model is saved
-    to `model_file`. Raises ValueError for an unknown builder or schedule.
+    to `model_file`. With `test_time_shift`: `validation_accuracy_plain` and
+    `validation_accuracy_shifted` (validated runs), `test_accuracy_shifted` and, in the returned dict
+    only, `test_probabilities_shifted` (test runs). Raises ValueError for an unknown builder or schedule.
     """
     import keras
 
@@ -145,6 +150,7 @@ def execute(
         learning_rate_schedule,
         make_deterministic,
         predict_probabilities,
+        predict_with_shifts,
         train,
     )
 
@@ -200,10 +206,25 @@ def execute(
             validation_loss=round(validation_loss, 6),
             gap=round(train_accuracy - validation_accuracy, 6),
         )
+
+    def accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
+        return round(float((probabilities.argmax(1) == labels).mean()), 6)
+
+    if spec.test_time_shift and validation is not None:
+        result.update(
+            validation_accuracy_plain=accuracy(predict_probabilities(model, data.x_val), data.y_val),
+            validation_accuracy_shifted=accuracy(
+                predict_with_shifts(model, data.x_val, spec.test_time_shift), data.y_val
+            ),
+        )
     if spec.test:
         probabilities = predict_probabilities(model, data.x_test).astype(np.float32)
-        result["test_accuracy"] = round(float((probabilities.argmax(1) == data.y_test).mean()), 6)
+        result["test_accuracy"] = accuracy(probabilities, data.y_test)
         result["test_probabilities"] = probabilities
+        if spec.test_time_shift:
+            shifted = predict_with_shifts(model, data.x_test, spec.test_time_shift).astype(np.float32)
+            result["test_accuracy_shifted"] = accuracy(shifted, data.y_test)
+            result["test_probabilities_shifted"] = shifted
         if model_file is not None:
             Path(model_file).parent.mkdir(parents=True, exist_ok=True)
             partial = Path(model_file).with_name(f".{Path(model_file).stem}.part.keras")

@@ -59,8 +59,8 @@ class RunStore:
     def model_file(self, key: str) -> Path:
         return self.models_dir / f"{key}.keras"
 
-    def probabilities_file(self, key: str) -> Path:
-        return self.models_dir / f"{key}.test.npy"
+    def probabilities_file(self, key: str, shifted: bool = False) -> Path:
+        return self.models_dir / f"{key}.test{'-shifted' if shifted else ''}.npy"
 
     def load(self, spec: RunSpec, fingerprint: str) -> dict | None:
         """The stored result of `spec`, or None when there is none or it was made by other settings or
@@ -71,18 +71,20 @@ class RunStore:
         result = json.loads(path.read_text(encoding="utf-8"))
         if result.get("spec") != spec.as_json() or result.get("fingerprint") != fingerprint:
             return None
-        if spec.test and not (
-            self.model_file(spec.key).is_file() and self.probabilities_file(spec.key).is_file()
-        ):
+        needed = [self.model_file(spec.key), self.probabilities_file(spec.key)] if spec.test else []
+        if spec.test and spec.test_time_shift:
+            needed.append(self.probabilities_file(spec.key, shifted=True))
+        if not all(path.is_file() for path in needed):
             return None
         return result
 
-    def save(self, result: dict, probabilities: np.ndarray | None) -> None:
-        """Probabilities first, the result file last: a result file means the run is complete."""
-        if probabilities is not None:
+    def save(self, result: dict, probabilities: dict[bool, np.ndarray]) -> None:
+        """Probabilities (by `shifted`) first, the result file last: a result file means the run is
+        complete."""
+        for shifted, array in probabilities.items():
             buffer = io.BytesIO()
-            np.save(buffer, probabilities, allow_pickle=False)
-            write_atomically(self.probabilities_file(result["spec"]["key"]), buffer.getvalue())
+            np.save(buffer, array, allow_pickle=False)
+            write_atomically(self.probabilities_file(result["spec"]["key"], shifted), buffer.getvalue())
         write_json_atomically(self.result_file(result["spec"]["key"]), result)
 
     def prune(self, keep: set[str]) -> list[str]:
@@ -93,7 +95,7 @@ class RunStore:
                 key = next(
                     (
                         path.name.removesuffix(end)
-                        for end in (".json", ".test.npy", ".keras")
+                        for end in (".json", ".test.npy", ".test-shifted.npy", ".keras")
                         if path.name.endswith(end)
                     ),
                     path.name,
@@ -162,7 +164,11 @@ def train_one(
         prefix=f"{notebook} {position} {spec.key}",
         print_line=log,
     )
-    probabilities = result.pop("test_probabilities", None)
+    probabilities = {
+        shifted: result.pop(name)
+        for shifted, name in ((False, "test_probabilities"), (True, "test_probabilities_shifted"))
+        if name in result
+    }
     result["fingerprint"] = fingerprint
     store.save(result, probabilities)
     log(f"{notebook} {position} {spec.key}: done in {result['train_seconds']:.0f} s")
@@ -299,6 +305,9 @@ class RunResults:
             "validation_loss",
             "gap",
             "test_accuracy",
+            "validation_accuracy_plain",
+            "validation_accuracy_shifted",
+            "test_accuracy_shifted",
         )
         rows = [
             {**spec.labels, **{k: self.results[spec.key][k] for k in scalars if k in self.results[spec.key]}}
@@ -326,23 +335,29 @@ class RunResults:
 
     def _stored(self, key: str, kind: str) -> Path:
         for store in self.stores:
-            path = store.model_file(key) if kind == "model" else store.probabilities_file(key)
+            path = (
+                store.model_file(key)
+                if kind == "model"
+                else store.probabilities_file(key, shifted=kind == "shifted probabilities")
+            )
             if path.is_file():
                 return path
         raise FileNotFoundError(
             f"no {kind} file for run '{key}' in {', '.join(str(s.models_dir) for s in self.stores)}"
         )
 
-    def probabilities(self, key: str) -> np.ndarray:
-        """The run's probabilities on the test images (float32, test images × classes)."""
-        return np.load(self._stored(key, "probabilities"), allow_pickle=False)
+    def probabilities(self, key: str, shifted: bool = False) -> np.ndarray:
+        """The run's probabilities on the test images (float32, test images × classes); `shifted`: the
+        mean over each image and its shifts (runs with a `test_time_shift`)."""
+        kind = "shifted probabilities" if shifted else "probabilities"
+        return np.load(self._stored(key, kind), allow_pickle=False)
 
     def model_file(self, key: str) -> Path:
         return self._stored(key, "model")
 
-    def ensemble_probabilities(self, keys: list[str]) -> np.ndarray:
+    def ensemble_probabilities(self, keys: list[str], shifted: bool = False) -> np.ndarray:
         """The mean of the runs' test-set probabilities: their ensemble (float32, test images × classes)."""
-        return np.mean([self.probabilities(key) for key in keys], axis=0)
+        return np.mean([self.probabilities(key, shifted) for key in keys], axis=0)
 
 
 def results_for(notebook: str, params, root: Path | None = None) -> RunResults:

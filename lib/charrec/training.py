@@ -123,6 +123,23 @@ def predict_probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
     return model.predict(tf.data.Dataset.from_tensor_slices(images).batch(2000), verbose=0)
 
 
+def shifted_views(images: np.ndarray, pixels: int) -> list[np.ndarray]:
+    """The images and their copies shifted by `pixels` up, down, left and right, the uncovered border
+    black (0): five arrays of the input's shape and dtype (N x height x width)."""
+    from scipy.ndimage import shift
+
+    moves = [(0, 0), (-pixels, 0), (pixels, 0), (0, -pixels), (0, pixels)]
+    return [images if move == (0, 0) else shift(images, (0, *move), order=0, cval=0) for move in moves]
+
+
+def predict_with_shifts(model: keras.Model, images: np.ndarray, pixels: int) -> np.ndarray:
+    """Test-time augmentation: the mean of the model's probabilities over the images and their four shifts
+    by `pixels` (see `shifted_views`); float32, images x classes. Small shifts are among the training
+    augmentations, so each view is a plausible input; averaging them cancels some position errors
+    (a standard trick, e.g. Simard et al. 2003 used shifted copies in training)."""
+    return np.mean([predict_probabilities(model, view) for view in shifted_views(images, pixels)], axis=0)
+
+
 def use_available_accelerators(mixed_precision: bool = True) -> str:
     """Use what the machine offers and say what that is (for the report).
 
