@@ -19,6 +19,7 @@ threads. Settings, from the environment:
 
 import io
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -113,6 +114,25 @@ def jobs_setting() -> int:
     if shutil.which("nvidia-smi") and os.system("nvidia-smi -L >/dev/null 2>&1") == 0:
         return 1
     return os.cpu_count() or 1
+
+
+def pool_size(runs: int, slots: int, most_per_slot: int = 4) -> int:
+    """Workers for `runs` runs, where `slots` runs go at full speed at once (`jobs_setting`).
+
+    Taking equal runs, the pool finishes after ceil(runs / workers) rounds, each as long as one run
+    times max(1, workers / slots) (more workers than slots share the cores). The fewest workers with the
+    shortest finish, up to `most_per_slot` per slot: 3 runs on 2 cores get 3 workers and finish after
+    1.5 run times instead of 2; 4 runs get 2. Every worker keeps its thread count, so no result changes.
+    """
+    if runs <= slots:
+        return max(runs, 1)
+
+    def finish(workers: int) -> float:
+        return math.ceil(runs / workers) * max(1.0, workers / slots)
+
+    return min(
+        range(slots, min(runs, most_per_slot * slots) + 1), key=lambda workers: (finish(workers), workers)
+    )
 
 
 def limit_threads(threads: int) -> None:
@@ -251,7 +271,7 @@ def ensure_runs(
     # Threads per run follow the setting, not the number of runs at hand: TensorFlow's results change in
     # the last digits with its thread count, and a run's result must not depend on what else is running.
     threads = max(1, (os.cpu_count() or 1) // jobs_setting())
-    jobs = min(jobs or jobs_setting(), len(missing))
+    jobs = jobs or pool_size(len(missing), jobs_setting())
     missing.sort(
         key=lambda spec: -COST_PER_IMAGE.get(spec.model, 1) * spec.epochs * (spec.train_size or 60_000)
     )
