@@ -6,15 +6,19 @@ VENV := .venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-# The PDF route (xelatex via nbconvert), pdftotext for the tests, a CJK font for the Hiragana glyphs.
-DEBIAN_PACKAGES := texlive-xetex texlive-fonts-recommended texlive-plain-generic pandoc poppler-utils fonts-noto-cjk
+# The PDF route (xelatex via nbconvert), pdftotext for the tests, a CJK font for the Hiragana glyphs,
+# a browser and its WebDriver for the JupyterLab test (tests/test_jupyterlab.py).
+DEBIAN_PACKAGES := texlive-xetex texlive-fonts-recommended texlive-plain-generic pandoc poppler-utils fonts-noto-cjk \
+  chromium chromium-driver
+# JupyterLab's settings for this project's environment only (not the user's): .py notebooks open as notebooks.
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: all setup system-packages run test clean-outputs
 
 all: run
 
-setup: system-packages $(VENV)/.installed
+setup: system-packages $(VENV)/.installed $(LAB_OVERRIDES)
 
 # Installs only what is missing, so a second `make` skips it in a second.
 system-packages:
@@ -35,6 +39,10 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	  $(VENV)/bin/pip uninstall -q -y tensorflow-cpu && $(VENV)/bin/pip install -q "tensorflow[and-cuda]==2.21.0"; fi
 	$(VENV)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
 	touch $@
+
+# JupyterLab reads overrides.json from its app settings folder inside the environment.
+$(LAB_OVERRIDES): jupyterlab/overrides.json $(VENV)/.installed
+	install -D -m 644 $< $@
 
 # Every stage that can run, runs; the status line then says what was skipped (e.g. KMNIST without internet).
 run: setup
