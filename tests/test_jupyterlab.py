@@ -57,7 +57,8 @@ def lab_server(lab_project, tmp_path):
     overrides = venv / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     run(["make", "-s", f"VENV={venv}", "-o", f"{venv}/.installed", str(overrides)], PROJECT_ROOT)
     # Every cell in the page (JupyterLab otherwise renders only the cells in view), so the test sees them all.
-    tracker = tmp_path / "user-settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker = tmp_path / "user-settings" / "@jupyterlab" / "notebook-extension"
+    tracker /= "tracker.jupyterlab-settings"
     tracker.parent.mkdir(parents=True)
     tracker.write_text('{"windowingMode": "none"}')
     port, token = free_port(), "charrec-test-token"
