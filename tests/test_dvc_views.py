@@ -67,3 +67,20 @@ def test_metrics_show_fits_a_terminal_without_warnings(tmp_path):
     assert any(line.startswith("metrics/headline/04_cnn.json") for line in lines)
     headlines = list((copy / "metrics" / "headline").glob("*.json"))
     assert "test_%" in lines[0] and len(lines) == 1 + len(headlines)
+
+
+def test_experiments_table_has_short_column_names():
+    from charrec.experiments import main, table
+
+    csv_text = (
+        "Experiment,rev,typ,Created,params/02_dense_baseline.yaml:epochs,params/data.yaml:datasets.mnist.split_seed,"
+        "metrics/headline/02_dense_baseline.json:test_%\n"
+        ",workspace,baseline,,10,0,97.89\n"
+        "ep20,6d4656f,branch_commit,2026-11-30T11:14:00,20,0,\n"
+    )
+    assert table(csv_text).splitlines() == [
+        "experiment  02:epochs  data:datasets.mnist.split_seed  02:test_%",
+        "workspace   10         0                               97.89",
+        "ep20        20         0                               -",
+    ]
+    assert main(["--no-such-option"]) != 0
