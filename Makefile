@@ -10,6 +10,9 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # a browser and its WebDriver for the JupyterLab test (tests/test_jupyterlab.py).
 DEBIAN_PACKAGES := texlive-xetex texlive-fonts-recommended texlive-plain-generic pandoc poppler-utils fonts-noto-cjk \
   chromium chromium-driver
+# The chart libraries of `dvc plots show` (the versions DVC's page asks for), so its page draws offline.
+VEGA := $(VENV)/share/vega
+VEGA_PACKAGES := vega@5.20.2 vega-lite@5.2.0 vega-embed@6.18.2
 # JupyterLab's settings for this project's environment only (not the user's): .py notebooks open as notebooks.
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
@@ -18,7 +21,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 all: run
 
-setup: system-packages $(VENV)/.installed $(LAB_OVERRIDES)
+setup: system-packages $(VENV)/.installed $(LAB_OVERRIDES) $(VEGA)/.installed
 
 # Installs only what is missing, so a second `make` skips it in a second.
 system-packages:
@@ -43,6 +46,14 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 # JupyterLab reads overrides.json from its app settings folder inside the environment.
 $(LAB_OVERRIDES): jupyterlab/overrides.json $(VENV)/.installed
 	install -D -m 644 $< $@
+
+# npm pack fetches a package's tarball without installing anything; only the three browser builds are kept.
+# Without a registry the plots page stays blank offline, which stops nothing else.
+$(VEGA)/.installed: | system-packages
+	mkdir -p $(VEGA)
+	cd $(VEGA) && npm pack --silent $(VEGA_PACKAGES) >/dev/null && \
+	  for p in vega vega-lite vega-embed; do tar xzf $$p-[0-9]*.tgz --strip-components=2 package/build/$$p.min.js; done && \
+	  rm -f *.tgz && touch .installed || echo "vega libraries not fetched: dvc plots show needs internet to draw"
 
 # Every stage that can run, runs; the status line then says what was skipped (e.g. KMNIST without internet).
 run: setup

@@ -52,14 +52,21 @@ def test_committed_headlines_follow_the_metrics(path):
     assert json.loads((path.parent / "headline" / path.name).read_text(encoding="utf-8")) == headline(content)
 
 
-def test_metrics_show_fits_a_terminal_without_warnings(tmp_path):
-    """On a git copy of the committed tree (06 has not run there: KMNIST needs a download)."""
+@pytest.fixture
+def committed_tree(tmp_path):
+    """A git clone of this checkout with its DVC views' files as they are now, committed or not (06 has
+    not run there: KMNIST needs a download)."""
     copy = tmp_path / "copy"
     run(["git", "clone", "-q", str(PROJECT_ROOT), str(copy)], tmp_path)
-    for name in ("metrics", "dvc.yaml"):  # this checkout's, committed or not
+    for name in ("metrics", "plots", "dvc.yaml", ".dvc/config"):
         source, target = PROJECT_ROOT / name, copy / name
-        shutil.rmtree(target) if target.is_dir() else target.unlink()
+        shutil.rmtree(target, ignore_errors=True) if source.is_dir() else target.unlink(missing_ok=True)
         (shutil.copytree if source.is_dir() else shutil.copy)(source, target)
+    return copy
+
+
+def test_metrics_show_fits_a_terminal_without_warnings(committed_tree):
+    copy = committed_tree
     result = run(["dvc", "metrics", "show"], copy)
     lines = result.stdout.splitlines()
     assert "failed to load" not in result.stdout + result.stderr
@@ -84,3 +91,28 @@ def test_experiments_table_has_short_column_names():
         "ep20        20         0                               -",
     ]
     assert main(["--no-such-option"]) != 0
+
+
+def test_plots_show_draws_offline_one_line_per_run(committed_tree):
+    result = run(["dvc", "plots", "show", "--json"], committed_tree)
+    assert "failed to load" not in result.stdout + result.stderr
+    output = json.loads(result.stdout)
+    assert "errors" not in output, output.get("errors")
+    plots = output["data"]
+    assert sorted(plots) == [
+        f"curves_{name}" for name in ("02_dense_baseline", "03_regularization", "04_cnn", "05_bn_ablation")
+    ]
+    spec = plots["curves_05_bn_ablation"][0]["content"]
+    assert (
+        spec["encoding"]["color"]["field"] == "line"
+        and spec["encoding"]["y"]["title"] == "validation accuracy"
+    )
+    run(["dvc", "plots", "show"], committed_tree)
+    page = (committed_tree / "dvc_plots" / "index.html").read_text()
+    assert "../.venv/share/vega/vega.min.js" in page and "cdn." not in page
+    assert (
+        run(["git", "status", "--porcelain", "--untracked-files=all"], committed_tree).stdout.count(
+            "dvc_plots"
+        )
+        == 0
+    )
