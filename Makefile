@@ -6,15 +6,22 @@ VENV := .venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-# The PDF route (xelatex via nbconvert), pdftotext for the tests, a CJK font for the Hiragana glyphs.
-DEBIAN_PACKAGES := texlive-xetex texlive-fonts-recommended texlive-plain-generic pandoc poppler-utils fonts-noto-cjk
+# The PDF route (xelatex via nbconvert), pdftotext for the tests, a CJK font for the Hiragana glyphs,
+# a browser and its WebDriver for the JupyterLab test (tests/test_jupyterlab.py).
+DEBIAN_PACKAGES := texlive-xetex texlive-fonts-recommended texlive-plain-generic pandoc poppler-utils fonts-noto-cjk \
+  chromium chromium-driver
+# The chart libraries of `dvc plots show` (the versions DVC's page asks for), so its page draws offline.
+VEGA := $(VENV)/share/vega
+VEGA_PACKAGES := vega@5.20.2 vega-lite@5.2.0 vega-embed@6.18.2
+# JupyterLab's settings for this project's environment only (not the user's): .py notebooks open as notebooks.
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: all setup system-packages run test clean-outputs
 
 all: run
 
-setup: system-packages $(VENV)/.installed
+setup: system-packages $(VENV)/.installed $(LAB_OVERRIDES) $(VEGA)/.installed
 
 # Installs only what is missing, so a second `make` skips it in a second.
 system-packages:
@@ -35,6 +42,18 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	  $(VENV)/bin/pip uninstall -q -y tensorflow-cpu && $(VENV)/bin/pip install -q "tensorflow[and-cuda]==2.21.0"; fi
 	$(VENV)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
 	touch $@
+
+# JupyterLab reads overrides.json from its app settings folder inside the environment.
+$(LAB_OVERRIDES): jupyterlab/overrides.json $(VENV)/.installed
+	install -D -m 644 $< $@
+
+# npm pack fetches a package's tarball without installing anything; only the three browser builds are kept.
+# Without a registry the plots page stays blank offline, which stops nothing else.
+$(VEGA)/.installed: | system-packages
+	mkdir -p $(VEGA)
+	cd $(VEGA) && npm pack --silent $(VEGA_PACKAGES) >/dev/null && \
+	  for p in vega vega-lite vega-embed; do tar xzf $$p-[0-9]*.tgz --strip-components=2 package/build/$$p.min.js; done && \
+	  rm -f *.tgz && touch .installed || echo "vega libraries not fetched: dvc plots show needs internet to draw"
 
 # First the params and every reference between files (datasets, notebooks, class groups), in about 3 s and
 # before DVC resolves a stage's dependencies: a typo stops here, named, with exit status 2.

@@ -244,3 +244,19 @@ def test_a_table_with_repeated_index_labels_is_shown(monkeypatch):
     show_table(table, caption="repeated labels")
     html, latex = shown[0]["text/html"], shown[0]["text/latex"]
     assert html.count("conv16@7x7") == 2 and "4,526" in html and "repeated labels" in latex
+
+
+def test_kernel_stderr_reaches_the_terminal_without_start_up_noise(tmp_path, capsys):
+    import io
+
+    from charrec.run_notebook import _print_kernel_stderr
+
+    stderr = io.BytesIO(
+        b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        b"I0000 00:00:1796037468.099909   29783 port.cc:153] oneDNN custom operations are on.\n"
+        b"[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel.\n"
+    )
+    _print_kernel_stderr(stderr)
+    assert capsys.readouterr().err == ""
+    _print_kernel_stderr(io.BytesIO(b"I0000 00:00:17.1 port.cc:153] on\nSegmentation fault\n"))
+    assert capsys.readouterr().err == "Segmentation fault\n"

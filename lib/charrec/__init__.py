@@ -21,6 +21,7 @@ Reports
     evaluation    metrics on predictions and seed statistics
     figures       the study's figures
     report        tables, figures and the provenance block in a notebook
+    metrics       the metrics files and their headline rows (`dvc metrics show`)
     model_report  the evaluation section every model report shares
     summary       the summary notebook's table and `reports/index.html`
     run_notebook  the report stage (`python -m charrec.run_notebook NAME`): papermill, then nbconvert
@@ -32,6 +33,7 @@ Plumbing
     files         atomic writes and the project root
     dependencies  which modules a piece of code imports (for the stages' dependencies)
     pipeline_status  the last word of `make`: what was skipped and why
+    experiments   `dvc exp show` that fits a terminal (`python -m charrec.experiments`)
 """
 
 from . import backend  # noqa: F401  (sets TensorFlow's options before anything can import TensorFlow)

@@ -1,8 +1,11 @@
 """The metrics files `metrics/NAME.json`: one schema, written by one function, read by the summary.
 
 Every notebook that trains models writes `{"dataset": ..., "models": {KEY: ModelMetrics}, ...}`;
-notebook-specific facts go beside `models` (e.g. the batch-norm comparisons). `dvc metrics show`
-and the summary notebook read these files; they are committed to git.
+notebook-specific facts go beside `models` (e.g. the batch-norm comparisons). The summary notebook
+reads these files; they are committed to git. Beside each, `metrics/headline/NAME.json` holds its
+headline numbers (`headline`): one short row per notebook in `dvc metrics show`, which lists only that
+folder (dvc.yaml), so the view fits a terminal and a notebook that has not run (e.g. 06 without KMNIST)
+is simply absent.
 """
 
 import json
@@ -13,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .evaluation import mean_sd
 from .files import write_json_atomically
+from .outputs import headline_file
 
 
 class ModelMetrics(BaseModel):
@@ -65,10 +69,45 @@ def model_metrics(
     return ModelMetrics(**{**fields, **extra})  # an extra (e.g. validation_accuracy_mean of another run) wins
 
 
+def headline(content: NotebookMetrics) -> dict:
+    """A notebook's headline numbers, the same few keys for every notebook: how many models it has (or
+    compares, for the summary), and its best tested model with that model's test accuracy (mean and sd
+    over its seeds, in %) and number of seeds; short, so `dvc metrics show` fits a 100-column terminal.
+    Models with fewer classes than others (the 4-class tasks of the batch-norm ablation) do not compete
+    with the full task."""
+    row = {"models": len(content.models) or content.model_extra.get("models_compared", 0)}
+    tested = {key: model for key, model in content.models.items() if model.test_accuracy_mean is not None}
+    classes = {key: len(getattr(model, "classes", None) or ()) for key, model in tested.items()}
+    tested = {key: model for key, model in tested.items() if classes[key] == max(classes.values())}
+    if tested:
+        best = max(tested, key=lambda key: tested[key].test_accuracy_mean)
+        model = tested[best]
+        row |= {
+            "best": best,
+            "test_%": round(100 * model.test_accuracy_mean, 2),
+            "sd_%": round(100 * (model.test_accuracy_sd or 0.0), 2),
+            "seeds": len(model.seeds),
+        }
+    return row
+
+
 def write_metrics(path: Path, dataset: str, models: dict[str, ModelMetrics], **extra) -> None:
-    """Write a notebook's metrics file (atomically)."""
+    """Write a notebook's metrics file and its headline file (`metrics/headline/NAME.json`), atomically."""
     content = NotebookMetrics(dataset=dataset, models=models, **extra)
     write_json_atomically(path, content.model_dump(mode="json"))
+    target = headline_file(Path(path))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_json_atomically(target, headline(content))
+
+
+def write_headlines(metrics_dir: Path) -> None:
+    """Rewrite every headline file from the metrics files (after a change of `headline`)."""
+    for path in sorted(Path(metrics_dir).glob("[0-9]*.json")):
+        content = json.loads(path.read_text(encoding="utf-8"))
+        content = NotebookMetrics.model_validate({"dataset": "", **content})
+        target = headline_file(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_json_atomically(target, headline(content))
 
 
 def read_metrics(metrics_dir: Path) -> dict[str, NotebookMetrics]:
@@ -79,3 +118,7 @@ def read_metrics(metrics_dir: Path) -> dict[str, NotebookMetrics]:
         content = json.loads(path.read_text(encoding="utf-8"))
         found[path.stem] = NotebookMetrics.model_validate({"dataset": "", **content})
     return found
+
+
+if __name__ == "__main__":  # python -m charrec.metrics: the headline files from the committed metrics
+    write_headlines(Path("metrics"))

@@ -14,6 +14,12 @@ from .files import project_root
 
 REPORT_STAGE_ENV = "CHARREC_REPORT_STAGE"  # set while the pipeline's report stage runs a notebook
 SCRATCH = "scratch"  # interactive outputs and runs trained with other parameters
+HEADLINE = "headline"  # metrics/headline/NAME.json: one short row of `dvc metrics show` per notebook
+
+
+def headline_file(metrics_file: Path) -> Path:
+    """`metrics/headline/NAME.json` beside `metrics/NAME.json`: the headline numbers DVC shows."""
+    return metrics_file.parent / HEADLINE / metrics_file.name
 
 
 def default_root() -> Path:
@@ -29,8 +35,14 @@ class NotebookOutputs:
 
     @property
     def metrics_file(self) -> Path:
-        """Summary numbers, committed to git and read by `dvc metrics` and the summary notebook."""
+        """Every number of the notebook's models (per seed, per comparison), committed to git and read by
+        the summary notebook; its headline numbers go to `headline_file`."""
         return self.root / "metrics" / f"{self.name}.json"
+
+    @property
+    def headline_file(self) -> Path:
+        """The metrics file's headline numbers: what `dvc metrics show` lists (dvc.yaml, top level)."""
+        return headline_file(self.metrics_file)
 
     @property
     def curves_dir(self) -> Path:
@@ -62,4 +74,11 @@ class NotebookOutputs:
     def all_results(self) -> list[Path]:
         """Everything a successful report stage produces (removed when it fails, so nothing stale looks
         complete). The trained runs belong to the training stage and stay."""
-        return [self.metrics_file, self.curves_dir, self.html, self.pdf, self.executed_notebook]
+        return [
+            self.metrics_file,
+            self.headline_file,
+            self.curves_dir,
+            self.html,
+            self.pdf,
+            self.executed_notebook,
+        ]

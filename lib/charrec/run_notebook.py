@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import warnings
 from datetime import date
 from pathlib import Path
@@ -24,6 +25,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 import papermill
+from jupyter_client.manager import AsyncKernelManager
 from nbconvert import HTMLExporter, PDFExporter
 from nbconvert.exporters.pdf import LatexFailed
 from traitlets.config import Config
@@ -38,6 +40,34 @@ TEMPLATES = Path(__file__).parent / "templates"
 STARTUP_CHATTER = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWE]\d{4} \d\d:\d\d:).*$", re.MULTILINE
 )
+
+
+# What the kernel process itself writes to its stderr and nobody needs on the terminal of `dvc repro`:
+# TensorFlow's start-up lines and the kernel's "KeyboardInterrupt caught" as papermill stops it.
+KERNEL_NOISE = re.compile(
+    rf"{STARTUP_CHATTER.pattern}|^\[IPKernelApp\] ERROR \| KeyboardInterrupt caught in kernel\.$",
+    re.MULTILINE,
+)
+
+
+class _KernelStderrToFile(AsyncKernelManager):
+    """A kernel manager whose kernel writes its own stderr (file descriptor 2, where TensorFlow's C++
+    start-up lines go) to `stderr_file` instead of the terminal; `run` prints what is left of it."""
+
+    stderr_file = None
+
+    async def _async_pre_start_kernel(self, **kw):
+        command, kw = await super()._async_pre_start_kernel(**kw)
+        kw["stderr"] = self.stderr_file
+        return command, kw
+
+
+def _print_kernel_stderr(stderr_file) -> None:
+    """The kernel's stderr without the known noise (anything else, e.g. a crash, still shows)."""
+    stderr_file.seek(0)
+    text = KERNEL_NOISE.sub("", stderr_file.read().decode("utf-8", errors="replace")).strip("\n")
+    if text.strip():
+        print(text, file=sys.stderr)
 
 
 def _title_cell_index(notebook) -> int | None:
@@ -159,6 +189,8 @@ def run(name: str, root: Path = Path(".")) -> None:
     # The kernel inherits it: read the trained runs, write into the project.
     os.environ[REPORT_STAGE_ENV] = "1"
     outputs.failed_notebook.parent.mkdir(parents=True, exist_ok=True)
+    kernel_stderr = tempfile.TemporaryFile()
+    kernel_manager = type("KernelManager", (_KernelStderrToFile,), {"stderr_file": kernel_stderr})
     try:
         # Papermill writes the notebook as it runs: while running (and after a failure) it is the
         # "failed" one; it becomes the executed notebook only once every cell has succeeded.
@@ -172,6 +204,7 @@ def run(name: str, root: Path = Path(".")) -> None:
             # The kernel's own warnings (e.g. "running over TCP without encryption": a local kernel, ports
             # on 127.0.0.1) are no news to the reader of `dvc repro`; errors still show.
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            kernel_manager_class=kernel_manager,
         )
         outputs.executed_notebook.parent.mkdir(parents=True, exist_ok=True)
         os.replace(outputs.failed_notebook, outputs.executed_notebook)
@@ -183,6 +216,9 @@ def run(name: str, root: Path = Path(".")) -> None:
             os.replace(outputs.executed_notebook, outputs.failed_notebook)
         _remove(outputs.all_results())
         raise
+    finally:
+        _print_kernel_stderr(kernel_stderr)
+        kernel_stderr.close()
 
 
 def main(argv: list[str] | None = None) -> int:
