@@ -100,6 +100,21 @@ SWEEP_LABELS = {
     "max_norm": "max-norm radius",
     "early_stopping": "patience (epochs)",
 }
+# What each sweep's values are: one name per kind of sweep, in its table and in the summary of the best
+VALUE_NAMES = {
+    "l1": "strength",
+    "l2": "strength",
+    "dropout": "rate",
+    "max_norm": "radius",
+    "early_stopping": "patience (epochs)",
+}
+
+
+def setting(kind: str, value) -> str:
+    """A sweep's value with its name: 'strength 1e-06', 'rate 0.4', 'radius 2', 'patience 5 epochs'."""
+    if kind == "early_stopping":
+        return f"patience {value:g} epochs"
+    return f"{VALUE_NAMES[kind]} {value:g}"
 
 
 def expected(kind: str) -> list[dict]:
@@ -134,13 +149,17 @@ show_figure(figures.learning_curves(history_of(baseline, "unregularized"), hue="
 show_table(
     pd.DataFrame(
         {
-            "this report": [baseline["train_accuracy"], baseline["validation_accuracy"], baseline["gap"]],
-            "source report": [SOURCE["train_accuracy"], np.nan, np.nan],
+            "this report": [
+                100 * baseline["train_accuracy"],
+                100 * baseline["validation_accuracy"],
+                100 * baseline["gap"],
+            ],
+            "source report": [100 * SOURCE["train_accuracy"], np.nan, np.nan],
         },
-        index=["training accuracy", "validation accuracy", "train − validation gap"],
+        index=["training accuracy (%)", "validation accuracy (%)", "train − validation gap (points)"],
     ),
     caption=f"Unregularized network after {baseline['epochs_run']} epochs",
-    decimals=4,
+    decimals=2,
 )
 best_loss_epoch = int(pd.DataFrame(baseline["history"])["val_loss"].idxmin()) + 1
 display(
@@ -185,7 +204,7 @@ display(
     )
 )
 COLUMNS = {
-    "value": "strength",
+    "value": "value",
     "validation_accuracy": "validation accuracy",
     "train_accuracy": "training accuracy",
     "gap": "gap",
@@ -205,7 +224,9 @@ def show_sweep(kind: str, intro: str) -> pd.DataFrame:
         return pd.DataFrame(columns=list(COLUMNS))
     table = sweep_table(kind)
     show_table(
-        table.assign(value=table["value"].map("{:g}".format)).rename(columns=COLUMNS).set_index("strength"),
+        table.assign(value=table["value"].map("{:g}".format))
+        .rename(columns={**COLUMNS, "value": VALUE_NAMES[kind]})
+        .set_index(VALUE_NAMES[kind]),
         caption=f"{SWEEP_LABELS[kind]} sweep on the training subset",
         decimals=4,
     )
@@ -283,7 +304,8 @@ for kind, table in sweep_tables.items():
     best_rows.append(
         {
             "regularizer": SWEEP_LABELS[kind],
-            "best strength": f"{best['value']:g}",
+            "best setting": setting(kind, best["value"]),
+            "best value": f"{best['value']:g}",
             "validation accuracy": best["validation_accuracy"],
             "gain over no regularizer": best["validation_accuracy"] - reference["validation_accuracy"],
             "gap": best["gap"],
@@ -293,7 +315,9 @@ best_table = (
     pd.DataFrame(best_rows).set_index("regularizer").sort_values("validation accuracy", ascending=False)
 )
 show_table(
-    best_table, caption="Best strength of each regularizer (training subset, validation accuracy)", decimals=4
+    best_table.drop(columns="best value"),
+    caption="Best setting of each regularizer (training subset, validation accuracy)",
+    decimals=4,
 )
 recipe = params.final
 combination = expected("combination")[0]
@@ -416,7 +440,7 @@ comparison = pd.DataFrame(
         {
             "model": f"this report, mean of {len(params.seeds)} seeds",
             "test accuracy": test_mean,
-            "misclassified": final_table["misclassified"].mean(),
+            "misclassified": round(final_table["misclassified"].mean(), 1),
         },
         {
             "model": f"this report, seed {first_seed}",
@@ -516,7 +540,7 @@ write_metrics(
             source_misclassified=SOURCE["misclassified"],
         ),
     },
-    best_strengths={row["regularizer"]: row["best strength"] for row in best_rows},
+    best_strengths={row["regularizer"]: row["best value"] for row in best_rows},
     training_seconds_total=float(cost.loc["total", "training seconds"]),
 )
 show_provenance(data.manifest, seeds=list(params.seeds), start_time=start_time)

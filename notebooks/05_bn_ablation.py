@@ -224,11 +224,12 @@ show_table(
     decimals=1,
 )
 show_table(
-    runs.assign(configuration=[label(c, b) for c, b in zip(runs["classes"], runs["batch norm"])]).pivot(
-        index="seed", columns="configuration", values="test accuracy"
-    )[[label(*c) for c in CONFIGURATIONS]],
-    caption="Test accuracy of every run",
-    decimals=4,
+    runs.assign(
+        configuration=[label(c, b) for c, b in zip(runs["classes"], runs["batch norm"])],
+        percent=100 * runs["test accuracy"],
+    ).pivot(index="seed", columns="configuration", values="percent")[[label(*c) for c in CONFIGURATIONS]],
+    caption="Test accuracy of every run (%)",
+    decimals=2,
 )
 
 # %% [markdown]

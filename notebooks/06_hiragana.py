@@ -11,20 +11,6 @@
 #     name: python3
 # ---
 
-# %% [markdown]
-# # Hiragana: Kuzushiji-MNIST with dense networks and a CNN
-#
-# Kuzushiji-MNIST (KMNIST) replaces MNIST's digits by ten cursive Hiragana characters, written in
-# classical Japanese texts: same format (28×28 grey images, 60,000 training and 10,000 test images),
-# much harder shapes. The source report trained a dense 512-256-128-64 network: **91.14 %** test
-# accuracy with dropout 0.5, **92.03 %** without (trained 150 epochs; it overfit, training loss 0).
-# Published KMNIST results: a simple Keras CNN 94.63 %, PreActResNet-18 97.82 %, a ResNet18+VGG
-# ensemble 98.90 %. This report reproduces the two dense networks, trains a CNN, and trains the same
-# three architectures on MNIST to measure how much harder KMNIST is.
-#
-# Deviation from the source: instead of 150 fixed epochs, every dense network stops early when the
-# validation accuracy has not improved for a few epochs, and keeps its best epoch's weights.
-
 # %% tags=["parameters"]
 dataset = "kmnist"  # a section of params/data.yaml (kmnist, or your own MNIST-format dataset)
 comparison_dataset = "mnist"  # the same architectures on this dataset, side by side
@@ -63,7 +49,7 @@ from charrec.outputs import NotebookOutputs
 from charrec.params import HiraganaParams
 from charrec.plans import improved_cnn_options
 from charrec.prepared import load_prepared, prepared_path
-from charrec.references import KMNIST_DENSE_TEST_ACCURACY
+from charrec.references import dataset_name, published_anchors, source_dense_accuracy
 from charrec.report import (
     model_summary,
     printable_class_names,
@@ -80,6 +66,39 @@ outputs = NotebookOutputs("06_hiragana")
 data = load_prepared(prepared_path(params.dataset))
 reference = load_prepared(prepared_path(params.comparison_dataset))
 runs = results_for(outputs.name, params)
+# The title, the introduction and the headings follow the dataset this report ran on (its params)
+NAME, COMPARISON = dataset_name(params.dataset), dataset_name(params.comparison_dataset)
+SOURCE_DENSE = source_dense_accuracy(params.dataset)  # the source report's figures: KMNIST only
+anchors = published_anchors(params.dataset)
+if params.dataset.lower() == "kmnist":
+    about = (
+        "Kuzushiji-MNIST (KMNIST) replaces MNIST's digits by ten cursive Hiragana characters, written in "
+        "classical Japanese texts: same format (28×28 grey images, 60,000 training and 10,000 test images), "
+        "much harder shapes. The source report trained a dense 512-256-128-64 network: **"
+        + " %** test accuracy with dropout 0.5, **".join(
+            f"{100 * SOURCE_DENSE[rate]:.2f}" for rate in sorted(SOURCE_DENSE, reverse=True)
+        )
+        + " %** without (trained 150 epochs; it overfit, training loss 0)."
+    )
+else:
+    about = (
+        f"{NAME} (the `{params.dataset}` section of `params/data.yaml`): {data.num_classes} classes of "
+        f"28×28 grey images, {len(data.y_train) + len(data.y_val):,} training and {len(data.y_test):,} test "
+        "images. The Hiragana source report's figures were measured on Kuzushiji-MNIST, so they are not "
+        "compared with here."
+    )
+published = "; ".join(f"{row['model']} {100 * row['test accuracy']:.2f} %" for _, row in anchors.iterrows())
+display(
+    Markdown(
+        f"# {NAME} against {COMPARISON}: dense networks and a CNN\n\n"
+        f"{about} "
+        + (f"Published {NAME} results: {published}. " if published else "")
+        + f"This report trains the source's two dense networks and a CNN on {NAME}, and the same three "
+        f"architectures on {COMPARISON}, to measure how much harder {NAME} is.\n\n"
+        "Deviation from the source: instead of 150 fixed epochs, every dense network stops early when the "
+        "validation accuracy has not improved for a few epochs, and keeps its best epoch's weights."
+    )
+)
 with warnings.catch_warnings(record=True) as font_warnings:
     warnings.simplefilter("always")
     labels = printable_class_names(data.class_names)
@@ -102,7 +121,7 @@ class_table = pd.DataFrame(
     },
     index=pd.Index(range(data.num_classes), name="index"),
 )
-show_table(class_table, caption=f"{params.dataset}: classes and images per subset", decimals=0)
+show_table(class_table, caption=f"{NAME}: classes and images per subset", decimals=0)
 show_figure(
     figures.class_counts(
         class_table.set_index(pd.Index(labels, name="class"))[["train", "validation", "test"]]
@@ -110,7 +129,7 @@ show_figure(
 )
 
 # %% [markdown]
-# Random training examples of each class (one row per character):
+# Random training examples of each class (one row per class):
 
 # %%
 show_figure(figures.sample_grid(data.x_train, data.y_train, labels, per_class=10))
@@ -122,10 +141,9 @@ show_figure(figures.sample_grid(data.x_train, data.y_train, labels, per_class=10
 # The dense networks are the source's (ReLU, softmax output, Adam); the CNN is the architecture of
 # the CNN report's improved CNN (batch normalization, dropout, on-the-fly rotation/shift/zoom,
 # warm-up and cosine learning-rate schedule), with the same kind of settings (`cnn` in the params,
-# the same schema and defaults as `improved` in the CNN report). Without real KMNIST on the
-# machines where it was designed, its settings were chosen on MNIST validation evidence (the CNN
-# report); on KMNIST, a harder task, expect it to gain from more epochs and wider layers
-# (`cnn.epochs`, `cnn.filters`) at a proportional cost in time.
+# the same schema and defaults as `improved` in the CNN report). Its settings were chosen on MNIST
+# validation evidence (the CNN report); on a harder dataset, expect it to gain from more epochs and
+# wider layers (`cnn.epochs`, `cnn.filters`) at a proportional cost in time.
 
 # %%
 dense = models.dense_network(
@@ -136,13 +154,14 @@ cnn = models.improved_cnn(data.num_classes, **improved_cnn_options(params.cnn))
 show_table(model_summary(cnn), caption="CNN (parameters per layer)", decimals=0)
 parameters = {"dense": int(dense.count_params()), "CNN": int(cnn.count_params())}
 
-# %% [markdown]
-# ## Training on Hiragana
-#
-# Every run is trained by the pipeline's training stage (`python -m charrec.train 06_hiragana`); the
-# dense networks stop early, the CNN follows its fixed schedule.
-
 # %%
+display(
+    Markdown(
+        f"## Training on {NAME}\n\nEvery run is trained by the pipeline's training stage "
+        "(`python -m charrec.train 06_hiragana`); the dense networks stop early, the CNN follows its "
+        "fixed schedule."
+    )
+)
 COLUMNS = {
     "epochs_run": "epochs run",
     "best_epoch": "best epoch",
@@ -167,49 +186,51 @@ def results_on(dataset: str) -> pd.DataFrame:
 curves = runs.curves(dataset=params.dataset)
 show_figure(figures.learning_curves(curves, hue="model"))
 result_table = results_on(params.dataset)
-source = {f"dense, dropout {rate:g}": accuracy for rate, accuracy in KMNIST_DENSE_TEST_ACCURACY.items()}
-result_table["source report"] = [source.get(model, np.nan) for model in result_table.index]
+source = {f"dense, dropout {rate:g}": accuracy for rate, accuracy in SOURCE_DENSE.items()}
+shown_columns = [*COLUMNS, "source report accuracy"] if source else list(COLUMNS)
+result_table["source report accuracy"] = [source.get(model, np.nan) for model in result_table.index]
 show_table(
-    result_table[[*COLUMNS, "source report"]].rename(columns=COLUMNS),
-    caption=f"{params.dataset}: one seed ({params.seed}) per model; accuracies at the best validation epoch",
+    result_table[shown_columns].rename(columns=COLUMNS),
+    caption=f"{NAME}: one seed ({params.seed}) per model; accuracies at the best validation epoch",
     decimals=4,
 )
 
-# %% [markdown]
-# ## Evaluation of the CNN on the test set
-#
-# Per-class precision, recall and F1, the confusion matrix and the most confident mistakes, with the
-# characters as labels.
-
 # %%
+display(
+    Markdown(
+        f"## Evaluation of the CNN on the {NAME} test set\n\nPer-class precision, recall and F1, the "
+        "confusion matrix and the most confident mistakes, with the class names as labels."
+    )
+)
 cnn_headline = show_test_evaluation(
     runs.probabilities(f"{params.dataset}-cnn"),
     data.y_test,
     data.x_test,
     labels,
     params.gallery_size,
-    model_label=f"CNN on {params.dataset}",
+    model_label=f"CNN on {NAME}",
 )
 
-# %% [markdown]
-# ## How much harder than MNIST?
-#
-# The same three architectures with the same settings, trained on the comparison dataset.
-
 # %%
+display(
+    Markdown(
+        f"## How much harder than {COMPARISON}?\n\nThe same three architectures with the same settings, "
+        f"trained on {COMPARISON}."
+    )
+)
 comparison = results_on(params.comparison_dataset)
 side_by_side = pd.DataFrame(
     {
-        f"{params.dataset} test accuracy": result_table["test_accuracy"],
-        f"{params.comparison_dataset} test accuracy": comparison["test_accuracy"],
+        f"{NAME} test accuracy": result_table["test_accuracy"],
+        f"{COMPARISON} test accuracy": comparison["test_accuracy"],
     }
 )
 side_by_side["error ratio"] = (1 - side_by_side.iloc[:, 0]) / (1 - side_by_side.iloc[:, 1]).clip(lower=1e-4)
-show_table(side_by_side, caption="The same architectures on both datasets", decimals=4)
+show_table(side_by_side, caption="The same architectures on both datasets", decimals=2)
 display(
     Markdown(
         f"Test error is {side_by_side['error ratio'].min():.1f}× to {side_by_side['error ratio'].max():.1f}× "
-        f"higher on {params.dataset} than on {params.comparison_dataset} for the same architecture."
+        f"higher on {NAME} than on {COMPARISON} for the same architecture (one seed each)."
     )
 )
 

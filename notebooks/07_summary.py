@@ -31,12 +31,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
+from matplotlib.ticker import LogLocator, NullFormatter, StrMethodFormatter
 
 from charrec import summary
 from charrec.metrics import read_metrics, write_metrics
 from charrec.outputs import NotebookOutputs
 from charrec.params import SummaryParams
-from charrec.references import PUBLISHED_ANCHORS
+from charrec.references import PUBLISHED_ANCHORS, dataset_name
 from charrec.report import hardware_description, package_versions, setup_notebook, show_figure, show_table
 
 params = SummaryParams.from_namespace(globals())
@@ -53,36 +54,32 @@ def percent(value) -> str:
 # %% [markdown]
 # ## Every model of the study
 #
-# Test accuracy is the mean over seeds (± the sample standard deviation, when there are several);
-# training time and images per second are per run, on the machine named at the end.
+# One row per model, grouped by the dataset it was trained and tested on. Test accuracy is the mean
+# over seeds (± the sample standard deviation, when there are several); training time and images per
+# second are per run, on the machine named at the end. The second table gives each model's notebook,
+# size, speed and architecture.
 
 # %%
 table = models.assign(
     **{
+        "dataset": models["dataset"].map(dataset_name),
         "test accuracy %": [
             f"{percent(m)} ± {percent(s)}" if n > 1 else percent(m)
             for m, s, n in zip(models["test accuracy"], models["sd"], models["seeds"])
         ],
         "source report %": models["source report"].map(percent),
     }
-)[
-    [
-        "notebook",
-        "model",
-        "dataset",
-        "parameters",
-        "epochs",
-        "seeds",
-        "train seconds",
-        "images/s",
-        "test accuracy %",
-        "source report %",
-    ]
-]
-show_table(table.set_index(["notebook", "model"]), caption="All models: test accuracy and cost", decimals=1)
+)[["dataset", "model", "epochs", "seeds", "train seconds", "test accuracy %", "source report %"]]
 show_table(
-    models.set_index("model")[["architecture"]],
-    caption="The models' architectures (the names of the table above)",
+    table.set_index(["dataset", "model"]),
+    caption="All models by dataset: test accuracy and training time",
+    decimals=1,
+)
+show_table(
+    models.assign(notebook=models["notebook"].str[:2]).set_index("model")[
+        ["notebook", "parameters", "images/s", "architecture"]
+    ],
+    caption="The models of the table above: notebook, size, speed and architecture",
 )
 
 # %% [markdown]
@@ -91,19 +88,25 @@ show_table(
 # Figures quoted from their sources (not re-measured here).
 
 # %%
-anchors = PUBLISHED_ANCHORS.assign(**{"test accuracy %": PUBLISHED_ANCHORS["test accuracy"].map(percent)})
+anchors = PUBLISHED_ANCHORS.assign(
+    **{
+        "dataset": PUBLISHED_ANCHORS["dataset"].map(dataset_name),
+        "test accuracy %": PUBLISHED_ANCHORS["test accuracy"].map(percent),
+    }
+)
 show_table(anchors.drop(columns="test accuracy").set_index(["dataset", "model"]), caption="Published results")
 
 # %% [markdown]
 # ## Accuracy against training time
 #
-# Each point is one model (mean over its seeds); the horizontal lines are the published reference
-# points of the same dataset. Up and to the left is better.
+# One panel per dataset. Each point is one model (mean over its seeds); the horizontal lines are the
+# published reference points of the same dataset. Up and to the left is better.
 
 # %%
 figure, axes = plt.subplots(1, max(1, models["dataset"].nunique()), figsize=(11, 4), squeeze=False)
 for axis, (dataset, group) in zip(axes.ravel(), models.groupby("dataset")):
     sns.scatterplot(data=group, x="train seconds", y="test accuracy", hue="notebook", s=70, ax=axis)
+    axis.set_xscale("log")  # before the reference lines' labels, which sit at the left edge
     for _, anchor in PUBLISHED_ANCHORS[PUBLISHED_ANCHORS["dataset"] == dataset].iterrows():
         axis.axhline(anchor["test accuracy"], color="grey", linestyle=":", linewidth=1)
         axis.annotate(
@@ -114,9 +117,18 @@ for axis, (dataset, group) in zip(axes.ravel(), models.groupby("dataset")):
             va="bottom",
         )
     axis.set(
-        xscale="log", title=dataset, xlabel="training seconds per run (log scale)", ylabel="test accuracy"
+        xscale="log",
+        title=dataset_name(dataset),
+        xlabel="training seconds per run (log scale)",
+        ylabel="test accuracy",
     )
-    axis.legend(fontsize=7)
+    # Labels on the powers of ten and at 2 and 5 times them only (the minor ticks unlabelled): log axes
+    # otherwise label every minor tick and the labels overprint.
+    axis.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    axis.xaxis.set_minor_formatter(NullFormatter())
+    axis.yaxis.set_major_formatter(StrMethodFormatter("{x:.2%}"))
+    axis.legend(fontsize=7, title="notebook", title_fontsize=7)
 figure.tight_layout()
 show_figure(figure)
 
@@ -133,7 +145,7 @@ for notebook, group in models.groupby("notebook"):
     spread = f" ± {percent(best['sd'])}" if best["seeds"] > 1 else ""
     one_liners[notebook] = (
         f"best model {best['architecture']}: {percent(best['test accuracy'])}{spread} % test "
-        f"accuracy ({best['dataset']}, {best['seeds']} seed(s))"
+        f"accuracy ({dataset_name(best['dataset'])}, {best['seeds']} seed{'s' if best['seeds'] > 1 else ''})"
     )
 if "01_data_exploration" in metrics:
     counts = metrics["01_data_exploration"].counts

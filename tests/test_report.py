@@ -135,7 +135,8 @@ def test_numbers_are_formatted_by_what_their_column_holds(report):
     text = pdf_text(report.pdf, "-layout")
     row = next(line.split() for line in text.splitlines() if line.split()[:1] == ["dense"])
     # parameters (floats of whole numbers), epochs, accuracy, seconds, images per second
-    assert row == ["dense", "575,050", "10", "0.9812", "12.3", "12,346"]
+    assert row == ["dense", "575,050", "10", "98.12", "12.3", "12,346"]
+    assert "accuracy (%)" in text  # accuracies in percent, the header says so
     assert "575,050.0000" not in text and "575,050.0" not in text
     html = report.html.read_text(encoding="utf-8")
     assert ">575,050<" in html and ">12.3<" in html and ">12,346<" in html
@@ -146,6 +147,10 @@ def test_number_formats_without_rendering():
         {
             "count": [3.0, 4.0],
             "precision": [1.0, 0.0],
+            "validation accuracy": [0.98765, 0.5],
+            "gap": [0.0451, -0.002],
+            "difference (points)": [0.41, -0.25],
+            "misclassified": [96.6667, 101.0],
             "training seconds": [61.04, 7.0],
             "s per run": [2.25, 3.0],
             "images/s": [1234.5, 99.9],
@@ -157,14 +162,18 @@ def test_number_formats_without_rendering():
     shown, numeric = formatted_table(table, decimals=3)
     assert shown.to_dict("list") == {
         "count": ["3", "4"],
-        "precision": ["1.000", "0.000"],  # fractions stay fractions even when whole
+        "precision (%)": ["100.00", "0.00"],  # accuracies and their kin in percent, even when whole
+        "validation accuracy (%)": ["98.77", "50.00"],
+        "gap (points)": ["4.51", "-0.20"],  # a difference of accuracies in percentage points
+        "difference (points)": ["0.410", "-0.250"],  # already in points: left as it is
+        "misclassified": ["96.7", "101.0"],  # a mean of counts: one decimal
         "training seconds": ["61.0", "7.0"],
         "s per run": ["2.2", "3.0"],
         "images/s": ["1,234", "100"],
         "loss": ["0.123", "2.500"],
         "type": ["Dense", ""],
     }
-    assert numeric == [True, True, True, True, True, True, False]
+    assert numeric == [True] * 10 + [False]
     assert list(shown.index) == ["0.001", "2"]
 
 
@@ -174,7 +183,7 @@ def test_long_table_breaks_across_pages_with_its_header(report):
     assert len(holding) >= 2  # across pages
     assert all("precision" in page and "support" in page for page in holding)  # header repeated
     assert "(continued)" in holding[1]
-    assert re.search(r"class 99\s+1\.0000\s+990\b", holding[-1])  # the last row is there
+    assert re.search(r"class 99\s+100\.00\s+990\b", holding[-1])  # the last row is there
 
 
 def test_katakana_and_kanji_class_names_print(report):
@@ -260,3 +269,56 @@ def test_kernel_stderr_reaches_the_terminal_without_start_up_noise(tmp_path, cap
     assert capsys.readouterr().err == ""
     _print_kernel_stderr(io.BytesIO(b"I0000 00:00:17.1 port.cc:153] on\nSegmentation fault\n"))
     assert capsys.readouterr().err == "Segmentation fault\n"
+
+
+def test_html_reads_offline(report):
+    """No script (require.js, MathJax, mermaid) is loaded from the network."""
+    html = report.html.read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]+src=[\"']https?:", html)
+    assert "cdnjs.cloudflare.com" not in html
+
+
+def test_heading_and_lead_in_stay_with_their_figure(tmp_path):
+    """A heading and its one-line lead-in near the foot of a page move to the next page with the figure
+    that follows them, instead of staying alone at the bottom."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+
+    figure, _ = plt.subplots(figsize=(6, 4))
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="pdf")
+    plt.close(figure)
+    image = new_output(
+        "display_data",
+        data={"application/pdf": base64.b64encode(buffer.getvalue()).decode(), "text/plain": "figure"},
+    )
+    filler = " ".join(["Filler words make a paragraph of some length here."] * 8)
+    # Six paragraphs leave room on page 1 for the heading and its sentence (without the hint they stay
+    # there, measured), not for the figure
+    cells = [new_markdown_cell("# Figures"), *[new_markdown_cell(filler) for _ in range(6)]]
+    cells += [new_markdown_cell("## The figure heading\n\nOne sentence leads into it."), new_code_cell("")]
+    cells[-1].outputs = [image]
+    pages = pdf_text(render(cells, "figures", tmp_path).pdf, "-layout").split("\f")
+    holding = [number for number, page in enumerate(pages) if "The figure heading" in page]
+    assert holding == [1]  # page 2, with its figure
+    first_lines = [line.strip() for line in pages[1].splitlines() if line.strip()]
+    assert first_lines[0] == "The figure heading"
+
+
+def test_title_written_by_the_notebook_from_its_params(tmp_path):
+    """A report whose title comes from a Markdown output (06 names the dataset it ran on) is titled by it."""
+    title = new_output(
+        "display_data",
+        data={"text/markdown": "# Fashion-MNIST against MNIST\n\nIntro.", "text/plain": "title"},
+    )
+    cells = [new_code_cell("", outputs=[title]), new_markdown_cell("## A section")]
+    outputs = render(cells, "built_title", tmp_path)
+    info = subprocess.run(["pdfinfo", str(outputs.pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Title:\s+Fashion-MNIST against MNIST$", info, re.MULTILINE)
+    assert "<title>Fashion-MNIST against MNIST</title>" in outputs.html.read_text(encoding="utf-8")
+    assert pdf_text(outputs.pdf).count("Fashion-MNIST against MNIST") == 1  # on the title page only

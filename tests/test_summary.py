@@ -68,6 +68,31 @@ def test_table_and_conclusions_from_metrics_files(tmp_path):
     assert "KMNIST was not available" in text
 
 
+def test_the_dataset_comparison_names_the_dataset_that_ran(tmp_path):
+    """06 run on Fashion-MNIST: the summary asks and answers about Fashion-MNIST, not KMNIST."""
+    model = {
+        "architecture": "CNN",
+        "parameters": 100,
+        "epochs": 8,
+        "seeds": [0],
+        "test_accuracy": [0.9],
+        "test_accuracy_mean": 0.9,
+        "test_accuracy_sd": 0.0,
+        "train_seconds_mean": 8.0,
+        "images_per_second_mean": 60.0,
+    }
+    content = {
+        "dataset": "fashion_mnist",
+        "models": {"cnn": model},
+        "comparison": {"dataset": "mnist", "test_accuracy": {"cnn": 0.99}},
+    }
+    (tmp_path / "06_hiragana.json").write_text(json.dumps(content))
+    text = "\n".join(summary.conclusions(read_metrics(tmp_path)))
+    assert "**How much harder is Fashion-MNIST than MNIST?**" in text
+    assert "90.00 % on Fashion-MNIST" in text and "10.0× more test errors" in text
+    assert "KMNIST" not in text
+
+
 def test_index_lists_every_notebook_and_the_provenance(tmp_path):
     (tmp_path / "01_data_exploration.html").write_text("x")
     summary.write_index(

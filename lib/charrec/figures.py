@@ -1,25 +1,75 @@
 """Figures of the reports. Each function returns a matplotlib Figure and draws nothing else."""
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+
+LABEL_WIDTH = 12  # class names longer than this wrap onto further lines in figure labels
+
+
+def _wrapped(name, width: int = LABEL_WIDTH) -> str:
+    """A class name broken into lines of at most `width` characters (at spaces, / and -), so that a label
+    of any length stays within its image's column."""
+    text = str(name)
+    if len(text) <= width:
+        return text
+    pieces = textwrap.wrap(text.replace("/", "/ ").replace("-", "- "), width, break_long_words=True)
+    return "\n".join(piece.replace("/ ", "/").replace("- ", "-").strip() for piece in pieces)
+
+
+def _label_size(labels, column_inches: float, largest: float = 9.0, smallest: float = 6.0) -> float:
+    """A font size at which the longest line of any label fits a column `column_inches` wide."""
+    longest = max((len(line) for label in labels for line in str(label).split("\n")), default=1)
+    fitting = column_inches * 72 / (0.6 * max(longest, 1))  # about 0.6 em per character
+    return float(min(largest, max(smallest, fitting)))
+
+
+def _integer_ticks(axis, which: str = "x") -> None:
+    """Whole-number ticks (epochs, patience, counts): never 1.5 or 2.5."""
+    (axis.xaxis if which == "x" else axis.yaxis).set_major_locator(MaxNLocator(integer=True))
+
+
+def _percent_axis(axis, points: bool = False) -> None:
+    """An accuracy axis (fractions) labelled in percent like the tables, or in percentage points for a
+    difference of accuracies."""
+    axis.yaxis.set_major_formatter(
+        FuncFormatter(lambda value, _: f"{100 * value:g}")
+        if points
+        else PercentFormatter(xmax=1.0, decimals=1)
+    )
+
+
+def _epoch_axis(axis, **labels) -> None:
+    """An x axis of epochs: labelled and with whole-number ticks."""
+    axis.set(xlabel="epoch", **labels)
+    _integer_ticks(axis)
 
 
 def sample_grid(
     images: np.ndarray, labels: np.ndarray, class_names, per_class: int, seed: int = 0
 ) -> plt.Figure:
-    """One row per class, `per_class` random examples of it."""
+    """One row per class, `per_class` random examples of it; the class name left of its row, right-aligned
+    (the figure grows to the left for long names, which wrap), so it never runs into the images."""
     rng = np.random.default_rng(seed)
-    fig, axes = plt.subplots(len(class_names), per_class, figsize=(per_class * 0.7, len(class_names) * 0.75))
-    for row, name in enumerate(class_names):
+    cell = 0.45  # inches per image: ten classes of ten images fit under a page's opening text
+    fig, axes = plt.subplots(
+        len(class_names), per_class, figsize=(per_class * cell, len(class_names) * cell), squeeze=False
+    )
+    names = [_wrapped(name) for name in class_names]
+    size = _label_size(names, 1.2)
+    for row, name in enumerate(names):
         members = np.flatnonzero(labels == row)
         chosen = rng.choice(members, size=min(per_class, len(members)), replace=False)
-        for column, axis in enumerate(np.atleast_1d(axes[row])):
+        for column, axis in enumerate(axes[row]):
             axis.axis("off")
             if column < len(chosen):
                 axis.imshow(images[chosen[column]], cmap="gray_r")
-        np.atleast_1d(axes[row])[0].set_title(name, loc="left", fontsize=9, x=-0.45, y=0.25)
+        first = axes[row][0]
+        first.text(-0.15, 0.5, name, transform=first.transAxes, ha="right", va="center", fontsize=size)
     fig.subplots_adjust(wspace=0.05, hspace=0.05)
     return fig
 
@@ -27,18 +77,23 @@ def sample_grid(
 def class_counts(counts: pd.DataFrame) -> plt.Figure:
     """Grouped bars: rows are classes, columns are subsets (train/validation/test)."""
     fig, axis = plt.subplots(figsize=(8, 3.2))
-    counts.plot.bar(ax=axis, rot=0, width=0.8)
+    counts.plot.bar(ax=axis, rot=0 if max(len(str(name)) for name in counts.index) <= 3 else 45, width=0.8)
     axis.set_xlabel("class")
     axis.set_ylabel("images")
-    axis.legend(title="subset", ncols=len(counts.columns))
+    # The legend sits above the plot, outside the bars' area
+    axis.legend(title="subset", ncols=len(counts.columns), loc="lower center", bbox_to_anchor=(0.5, 1.0))
+    if axis.get_xticklabels() and axis.get_xticklabels()[0].get_rotation():
+        plt.setp(axis.get_xticklabels(), ha="right", rotation_mode="anchor")
     return fig
 
 
 def mean_images(images: np.ndarray, labels: np.ndarray, class_names) -> plt.Figure:
-    fig, axes = plt.subplots(1, len(class_names), figsize=(len(class_names) * 0.9, 1.3))
-    for index, (axis, name) in enumerate(zip(axes, class_names)):
+    fig, axes = plt.subplots(1, len(class_names), figsize=(len(class_names) * 0.9, 1.3), squeeze=False)
+    names = [_wrapped(name, 10) for name in class_names]
+    size = _label_size(names, 0.85)
+    for index, (axis, name) in enumerate(zip(axes[0], names)):
         axis.imshow(images[labels == index].mean(axis=0), cmap="magma")
-        axis.set_title(name, fontsize=9)
+        axis.set_title(name, fontsize=size)
         axis.axis("off")
     return fig
 
@@ -64,8 +119,9 @@ def learning_curves(histories: pd.DataFrame, hue: str = "seed") -> plt.Figure:
                 axis.plot(
                     run["epoch"], run[f"val_{metric}"], "-", color=palette[key], label=f"{key} validation"
                 )
-    loss_axis.set(xlabel="epoch", ylabel="cross-entropy loss", yscale="log")
-    accuracy_axis.set(xlabel="epoch", ylabel="accuracy")
+    _epoch_axis(loss_axis, ylabel="cross-entropy loss", yscale="log")
+    _epoch_axis(accuracy_axis, ylabel="accuracy")
+    _percent_axis(accuracy_axis)
     accuracy_axis.legend(fontsize=7, ncols=2, title=hue, title_fontsize=7)
     fig.tight_layout()
     return fig
@@ -73,7 +129,7 @@ def learning_curves(histories: pd.DataFrame, hue: str = "seed") -> plt.Figure:
 
 def confusion_heatmap(matrix: np.ndarray, class_names) -> plt.Figure:
     """Counts per (true, predicted) pair; the diagonal is muted so the mistakes stand out."""
-    fig, axis = plt.subplots(figsize=(6.5, 5.5))
+    fig, axis = plt.subplots(figsize=(5.6, 4.7))  # fits under a table on the same page
     off_diagonal = np.where(np.eye(len(matrix), dtype=bool), 0, matrix)
     sns.heatmap(
         off_diagonal,
@@ -94,19 +150,26 @@ def confusion_heatmap(matrix: np.ndarray, class_names) -> plt.Figure:
 
 
 def misclassified_gallery(images: np.ndarray, mistakes: pd.DataFrame, class_names, count: int) -> plt.Figure:
-    """The `count` most confident mistakes, titled 'true → predicted (confidence)'."""
+    """The `count` most confident mistakes, each titled above its image 'true', '→ predicted' and the
+    confidence, one per line; long class names wrap and the titles shrink to fit their column."""
     shown = mistakes.head(count)
     columns = 8
     rows = max(1, int(np.ceil(len(shown) / columns)))
-    fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.2, rows * 1.45), squeeze=False)
+    titles = [
+        f"{_wrapped(class_names[row.true])}\n→ {_wrapped(class_names[row.predicted])}\n{row.confidence:.0%}"
+        for row in shown.itertuples()
+    ]
+    size = _label_size(titles, 0.8, largest=8.0)
+    lines = max((title.count("\n") + 1 for title in titles), default=3)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(columns * 0.8, rows * (0.8 + lines * size * 1.25 / 72)), squeeze=False
+    )
     for axis in axes.ravel():
         axis.axis("off")
-    for axis, row in zip(axes.ravel(), shown.itertuples()):
+    for axis, row, title in zip(axes.ravel(), shown.itertuples(), titles):
         axis.imshow(images[row.index], cmap="gray_r")
-        axis.set_title(
-            f"{class_names[row.true]}→{class_names[row.predicted]}\n{row.confidence:.0%}", fontsize=8
-        )
-    fig.tight_layout()
+        axis.set_title(title, fontsize=size, linespacing=1.1)
+    fig.tight_layout(pad=0.2, h_pad=0.3, w_pad=0.2)
     return fig
 
 
@@ -130,10 +193,11 @@ def accuracy_curves_side_by_side(
                 color=palette[key],
                 label=f"{key} validation",
             )
-        axis.set(title=name, xlabel="epoch")
+        _epoch_axis(axis, title=name)
     axes[0][0].set_ylabel("accuracy")
     low = max(0.0, float(histories["val_accuracy"].min()) - 0.005)
     axes[0][0].set_ylim(low, 1.0)
+    _percent_axis(axes[0][0])
     axes[0][-1].legend(fontsize=7, ncols=2, title=hue, title_fontsize=7)
     fig.tight_layout()
     return fig
@@ -147,12 +211,15 @@ def sweep_curve(
     fig, (accuracy_axis, gap_axis) = plt.subplots(1, 2, figsize=(10, 3.2))
     for axis, column, label in (
         (accuracy_axis, "validation_accuracy", "validation accuracy"),
-        (gap_axis, "gap", "train − validation accuracy"),
+        (gap_axis, "gap", "train − validation accuracy (points)"),
     ):
         axis.plot(sweep["value"], sweep[column], "o-")
         if reference is not None:
             axis.axhline(reference[column], color="grey", linestyle=":", label="no regularizer")
             axis.legend(fontsize=8)
         axis.set(xlabel=strength_label, ylabel=label, xscale="log" if log_x else "linear")
+        _percent_axis(axis, points=column == "gap")
+        if not log_x and all(float(value).is_integer() for value in sweep["value"]):
+            _integer_ticks(axis)  # a patience in epochs, a whole-number radius
     fig.tight_layout()
     return fig

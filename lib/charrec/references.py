@@ -51,3 +51,28 @@ PUBLISHED_ANCHORS = pd.DataFrame(
     ],
     columns=["dataset", "model", "test accuracy", "source"],
 )
+
+# How the reports name a dataset (a params/data.yaml section); a section not listed is named as it is.
+DATASET_NAMES = {
+    "mnist": "MNIST",
+    "kmnist": "Kuzushiji-MNIST",
+    "fashion_mnist": "Fashion-MNIST",
+    "fashion-mnist": "Fashion-MNIST",
+    "fashion": "Fashion-MNIST",
+}
+
+
+def dataset_name(section: str) -> str:
+    """The name a report prints for a dataset: 'Kuzushiji-MNIST' for kmnist, 'Fashion-MNIST', ..."""
+    return DATASET_NAMES.get(section.lower(), section)
+
+
+def source_dense_accuracy(section: str) -> dict[float, float]:
+    """The Hiragana source report's dense-network results (dropout rate -> test accuracy): they were measured
+    on Kuzushiji-MNIST, so they apply to that dataset only (empty for any other)."""
+    return dict(KMNIST_DENSE_TEST_ACCURACY) if section.lower() == "kmnist" else {}
+
+
+def published_anchors(section: str) -> pd.DataFrame:
+    """The published reference points of one dataset (none for a dataset this module has no figures for)."""
+    return PUBLISHED_ANCHORS[PUBLISHED_ANCHORS["dataset"] == section.lower()]

@@ -45,8 +45,13 @@ WRAPPED_MIN_EM = 6.0  # ... but not narrower than this (or their longest unbreak
 THROUGHPUT_COLUMN = re.compile(r"\bimages? per second\b|\bimages?/s\b|\bper second\b", re.IGNORECASE)
 SECONDS_COLUMN = re.compile(r"\bseconds?\b|\bs per run\b|\bs/run\b|\(s\)", re.IGNORECASE)
 INTEGER_COLUMN = re.compile(
-    r"\b(counts?|parameters|params|epochs?|support|seeds|runs|images)\b", re.IGNORECASE
+    r"\b(counts?|parameters|params|epochs?|support|seeds|runs|images|misclassified|errors)\b", re.IGNORECASE
 )
+# Accuracies and their kin, stored as fractions, print as percentages (header "... (%)"); differences of
+# them (a train - validation gap, a gain) print as percentage points. Columns already in % or points stay.
+PERCENT_COLUMN = re.compile(r"\b(accurac(y|ies)|precision|recall|f1|share)\b", re.IGNORECASE)
+POINTS_COLUMN = re.compile(r"\b(gap|gain)\b", re.IGNORECASE)
+ALREADY_SCALED = re.compile(r"%|\bpp\b|\bpoints?\b", re.IGNORECASE)
 BREAK_POINTS = re.compile(r"\s+|(?<=[_/-])")  # where a wrapping column may break a line
 LATEX_SPECIALS = {
     "\\": r"\textbackslash{}",
@@ -105,15 +110,33 @@ def _label(name) -> str:
     return " / ".join(map(str, name)) if isinstance(name, tuple) else ("" if name is None else str(name))
 
 
-def _column_format(name, values: pd.Series, decimals: int) -> str:
-    """The format of a column's numbers, by what it holds: throughput and counts as integers, seconds with
-    one decimal, everything else with `decimals` (all with thousands separators)."""
+def _fraction_scale(name, values) -> str | None:
+    """The header's unit, ' (%)' or ' (points)', when the column holds accuracies (or differences of them) as
+    fractions: they print as percentages with two decimals, the same form as the prose."""
+    label = _label(name)
+    numbers = [float(value) for value in values if _is_number(value) and not pd.isna(value)]
+    if not numbers or ALREADY_SCALED.search(label) or max(abs(number) for number in numbers) > 1:
+        return None
+    if POINTS_COLUMN.search(label):
+        return " (points)"
+    if PERCENT_COLUMN.search(label) and min(numbers) >= 0:
+        return " (%)"
+    return None
+
+
+def _column_format(name, values: pd.Series, decimals: int):
+    """The format of a column's numbers (a function of the number), by what it holds: accuracies (and
+    precision, recall, F1, shares) as percentages with two decimals and gaps between them in points,
+    throughput and counts as integers, seconds with one decimal, everything else with `decimals` (all with
+    thousands separators)."""
     label = _label(name)
     numbers = [value for value in values if _is_number(value) and not pd.isna(value)]
+    if _fraction_scale(name, values):
+        return lambda value: f"{100 * value:,.2f}"
     if THROUGHPUT_COLUMN.search(label):
-        return "{:,.0f}"
+        return "{:,.0f}".format
     if SECONDS_COLUMN.search(label):
-        return "{:,.1f}"
+        return "{:,.1f}".format
     whole = bool(numbers) and all(float(value).is_integer() for value in numbers)
     integer_typed = bool(numbers) and all(isinstance(value, (int, np.integer)) for value in numbers)
     # A float column of whole numbers (pandas' 575,050.0000) holds counts, unless it could be a fraction
@@ -121,32 +144,47 @@ def _column_format(name, values: pd.Series, decimals: int) -> str:
     if integer_typed or (
         whole and (max(abs(float(value)) for value in numbers) > 1 or INTEGER_COLUMN.search(label))
     ):
-        return "{:,.0f}"
-    return f"{{:,.{decimals}f}}"
+        return "{:,.0f}".format
+    if numbers and INTEGER_COLUMN.search(label):
+        return "{:,.1f}".format  # a mean of counts
+    return f"{{:,.{decimals}f}}".format
 
 
-def _cell_text(value, number_format: str) -> str:
+def _cell_text(value, number_format) -> str:
     if _is_number(value):
-        return "–" if pd.isna(value) else number_format.format(value)
+        return "–" if pd.isna(value) else number_format(value)
     return "–" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
 
 def _index_text(value) -> str:
     if _is_number(value) and not pd.isna(value):
         return f"{value:g}" if isinstance(value, (float, np.floating)) else str(value)
-    return _cell_text(value, "{}")
+    return _cell_text(value, "{}".format)
+
+
+def _with_unit(name, unit: str | None):
+    if unit is None:
+        return name
+    return (*name[:-1], f"{name[-1]}{unit}") if isinstance(name, tuple) else f"{name}{unit}"
 
 
 def formatted_table(table: pd.DataFrame, decimals: int = 4) -> tuple[pd.DataFrame, list[bool]]:
     """The table's cells and index as the report prints them (strings), and which columns are numeric."""
     shown = table.copy()
     numeric = []
+    headers = []
     for position in range(table.shape[1]):
         values = table.iloc[:, position]
         number_format = _column_format(table.columns[position], values, decimals)
         shown.isetitem(position, [_cell_text(value, number_format) for value in values])
         present = [value for value in values if not (value is None or (_is_number(value) and pd.isna(value)))]
         numeric.append(bool(present) and all(_is_number(value) for value in present))
+        headers.append(_with_unit(table.columns[position], _fraction_scale(table.columns[position], values)))
+    shown.columns = (
+        pd.MultiIndex.from_tuples(headers, names=table.columns.names)
+        if isinstance(table.columns, pd.MultiIndex)
+        else pd.Index(headers, name=table.columns.name)
+    )
     if isinstance(table.index, pd.MultiIndex):
         shown.index = pd.MultiIndex.from_tuples(
             [tuple(map(_index_text, key)) for key in table.index], names=table.index.names
@@ -330,8 +368,9 @@ def latex_table(shown: pd.DataFrame, numeric: list[bool], caption: str | None = 
 def show_table(table: pd.DataFrame, caption: str | None = None, decimals: int = 4) -> None:
     """Display a table as HTML (for the HTML report) and as a booktabs LaTeX table (for the PDF).
 
-    Numbers are formatted by what their column holds (see `_column_format`): counts as integers,
-    seconds with one decimal, images per second as integers, the rest with `decimals` decimals.
+    Numbers are formatted by what their column holds (see `_column_format`): accuracies in % with two
+    decimals (the header says "(%)"), counts as integers, seconds with one decimal, images per second as
+    integers, the rest with `decimals` decimals.
     """
     shown, numeric = formatted_table(table, decimals)
     style = (

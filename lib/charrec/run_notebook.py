@@ -12,13 +12,16 @@ nothing stale looks complete, and keeps the partially executed notebook in `repo
 """
 
 import argparse
+import base64
 import copy
+import math
 import os
 import re
 import shutil
 import sys
 import tempfile
 import warnings
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -70,21 +73,34 @@ def _print_kernel_stderr(stderr_file) -> None:
         print(text, file=sys.stderr)
 
 
-def _title_cell_index(notebook) -> int | None:
-    """The first markdown cell whose first line is a level-1 heading: it holds the report's title."""
+def _title_location(notebook) -> tuple[int, int | None] | None:
+    """Where the report's title is: the first markdown in reading order, a markdown cell or a code cell's
+    Markdown output (a title built from the params), if its first line is a level-1 heading.
+    Returns (cell, None) for a markdown cell, (cell, output) for an output."""
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type == "markdown":
-            return index if cell.source.startswith("# ") else None
+            return (index, None) if cell.source.startswith("# ") else None
+        for position, output in enumerate(cell.get("outputs", [])):
+            text = output.get("data", {}).get("text/markdown")
+            if text is not None:
+                return (index, position) if text.startswith("# ") else None
     return None
+
+
+def _title_text(notebook, location) -> str:
+    cell, output = location
+    if output is None:
+        return notebook.cells[cell].source
+    return notebook.cells[cell].outputs[output].data["text/markdown"]
 
 
 def _with_title(notebook):
     """The notebook with its report's title (its first `# ` heading) in its metadata, for the HTML `<title>`
     and the PDF's title page and Title metadata."""
     notebook = copy.deepcopy(notebook)
-    index = _title_cell_index(notebook)
-    if index is not None:
-        notebook.metadata["title"] = notebook.cells[index].source.partition("\n")[0][2:].strip()
+    location = _title_location(notebook)
+    if location is not None:
+        notebook.metadata["title"] = _title_text(notebook, location).partition("\n")[0][2:].strip()
     return notebook
 
 
@@ -92,9 +108,144 @@ def _with_report_metadata(notebook):
     """Title and date for the LaTeX title page; the heading itself is dropped there to avoid a duplicate."""
     notebook = _with_title(notebook)
     notebook.metadata["date"] = date.today().isoformat()
-    index = _title_cell_index(notebook)
-    if index is not None:
-        notebook.cells[index].source = notebook.cells[index].source.partition("\n")[2].lstrip("\n")
+    location = _title_location(notebook)
+    if location is not None:
+        rest = _title_text(notebook, location).partition("\n")[2].lstrip("\n")
+        cell, output = location
+        if output is None:
+            notebook.cells[cell].source = rest
+        else:
+            notebook.cells[cell].outputs[output].data["text/markdown"] = rest
+    return notebook
+
+
+# The PDF's page (report_a4/index.tex.j2: A4, 2.2 cm margins, 11 pt) in points
+LINE_WIDTH_PT = 472.0
+TEXT_HEIGHT_PT = 720.0
+PAPER_HEIGHT_PT = 845.0
+BASELINE_PT = 13.6
+CHARACTERS_PER_LINE = 95
+MAX_LEAD_PT = 0.3 * TEXT_HEIGHT_PT  # text longer than this before a figure or table may part from it
+# A paragraph longer than this (about 6 lines) is no lead-in: a heading above it stays with it (the template's
+# \Needspace before headings), and the figure or table after it may start the next page.
+MAX_LEAD_ITEM_PT = 6 * BASELINE_PT + 10.0
+MARKDOWN_TABLE = re.compile(r"^\s*\|.*\|\s*$", re.MULTILINE)
+MEDIA_BOX = re.compile(rb"/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]")
+TABLE_ROW = re.compile(r"\\\\\n")
+
+
+@dataclass
+class _Block:
+    """A piece of the PDF in reading order: text (a markdown cell or a text output) or a figure or table."""
+
+    cell: int
+    output: int | None  # None: the markdown cell itself
+    height_pt: float
+    is_text: bool
+    is_heading: bool = False
+    has_table: bool = False  # text with a markdown table (e.g. the provenance block): kept in one piece
+
+
+def _text_height(text: str) -> tuple[float, bool]:
+    """Estimated height of rendered markdown in points, and whether it starts with a heading."""
+    height = 0.0
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        for line in paragraph.splitlines() or [""]:
+            if line.startswith("#"):
+                height += 34.0 - 4.0 * min(3, len(line) - len(line.lstrip("#")))
+            else:
+                height += BASELINE_PT * max(1, math.ceil(len(line) / CHARACTERS_PER_LINE))
+        height += 6.0
+    return height, text.lstrip().startswith("#")
+
+
+def _figure_height(pdf: str) -> float | None:
+    """Height in points of a vector figure as the template places it: at most 0.9 of the line wide."""
+    found = MEDIA_BOX.search(base64.b64decode(pdf))
+    if found is None:
+        return None
+    x0, y0, x1, y1 = map(float, found.groups())
+    width, height = x1 - x0, y1 - y0
+    scale = min(1.0, 0.9 * LINE_WIDTH_PT / width, 0.9 * PAPER_HEIGHT_PT / height)
+    return height * scale + 2 * BASELINE_PT
+
+
+def _table_height(latex: str) -> float:
+    """Height in points of charrec.report's table: caption, header and rows (the first rows of a long one)."""
+    size = 9.0 if "\\footnotesize" in latex or "\\scriptsize" in latex else 10.0
+    rows = len(TABLE_ROW.findall(latex))
+    if "longtable" in latex:
+        rows = min(rows, 8)
+    return 2 * BASELINE_PT + rows * size * 1.25 + 12.0
+
+
+def _blocks(notebook) -> list[_Block]:
+    blocks = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "markdown":
+            height, heading = _text_height(cell.source)
+            table = bool(MARKDOWN_TABLE.search(cell.source))
+            blocks.append(_Block(index, None, height, True, heading, table))
+            continue
+        for position, output in enumerate(cell.get("outputs", [])):
+            data = output.get("data", {})
+            latex = data.get("text/latex", "")
+            if "\\begin{table}" in latex or "\\begin{longtable}" in latex:
+                blocks.append(_Block(index, position, _table_height(latex), False))
+            elif "application/pdf" in data and _figure_height(data["application/pdf"]) is not None:
+                blocks.append(_Block(index, position, _figure_height(data["application/pdf"]), False))
+            elif "text/markdown" in data:
+                height, heading = _text_height(data["text/markdown"])
+                table = bool(MARKDOWN_TABLE.search(data["text/markdown"]))
+                blocks.append(_Block(index, position, height, True, heading, table))
+            elif output.get("output_type") == "stream" or "text/plain" in data:
+                text = output.get("text", "") or data.get("text/plain", "")
+                blocks.append(_Block(index, position, BASELINE_PT * (text.count("\n") + 1), True))
+    return blocks
+
+
+def _with_layout_hints(notebook):
+    """The notebook with a `\\Needspace` before the text that leads into each figure or table (back to its
+    heading, if that is near): the heading, the lead-in and the start of the figure or table then begin a
+    new page together instead of leaving the heading or its sentence alone at the foot of a page."""
+    notebook = copy.deepcopy(notebook)
+    blocks = _blocks(notebook)
+    hints: dict[tuple[int, int | None], float] = {}
+    for position, block in enumerate(blocks):
+        if block.has_table and block.height_pt <= 0.6 * TEXT_HEIGHT_PT:  # no row left alone on a page
+            hints[(block.cell, block.output)] = block.height_pt
+        if block.is_text:
+            continue
+        lead: list[_Block] = []
+        headings = 0
+        for before in reversed(blocks[:position]):
+            if (
+                not before.is_text
+                or before.height_pt > MAX_LEAD_ITEM_PT
+                or sum(item.height_pt for item in lead) + before.height_pt > MAX_LEAD_PT
+            ):
+                break
+            if headings and not before.is_heading:
+                break
+            lead.append(before)
+            headings += before.is_heading
+            if headings == 2:  # a section's heading and short introduction right above a subsection's
+                break
+        if lead:
+            need = sum(item.height_pt for item in lead) + min(block.height_pt, 0.8 * TEXT_HEIGHT_PT)
+            first = lead[-1]
+            key = (first.cell, first.output)
+            hints[key] = max(hints.get(key, 0.0), min(need, 0.95 * TEXT_HEIGHT_PT))
+    # Insert from the end so that earlier output positions stay valid
+    ordered = sorted(hints.items(), key=lambda item: (item[0][0], -1 if item[0][1] is None else item[0][1]))
+    for (cell, output), need in reversed(ordered):
+        command = f"\\Needspace{{{need:.0f}pt}}"
+        if output is None:  # raw LaTeX in the markdown: pandoc passes it through to the PDF only
+            notebook.cells[cell].source = f"{command}\n\n{notebook.cells[cell].source}"
+        else:
+            notebook.cells[cell].outputs.insert(
+                output, nbformat.v4.new_output("display_data", data={"text/latex": command})
+            )
     return notebook
 
 
@@ -153,7 +304,7 @@ def render_reports(executed: Path, outputs: NotebookOutputs) -> None:
     config.PDFExporter.latex_count = 2  # xelatex twice: references and page layout settle
     pdf_exporter = ReportPDFExporter(config=config, template_name="report_a4")
     pdf, _ = pdf_exporter.from_notebook_node(
-        _with_report_metadata(notebook), resources={"metadata": {"name": outputs.name}}
+        _with_layout_hints(_with_report_metadata(notebook)), resources={"metadata": {"name": outputs.name}}
     )
     write_atomically(outputs.pdf, pdf)
     if pdf_exporter.missing_characters:

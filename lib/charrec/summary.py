@@ -12,6 +12,7 @@ import pandas as pd
 from .evaluation import interval_verdict
 from .files import write_atomically
 from .metrics import NotebookMetrics
+from .references import dataset_name
 
 
 def model_table(metrics: dict[str, NotebookMetrics]) -> pd.DataFrame:
@@ -184,18 +185,20 @@ def conclusions(metrics: dict[str, NotebookMetrics]) -> list[str]:
             if key in hiragana.models
         ]
         best = max(model.test_accuracy_mean for model in hiragana.models.values())
+        name = dataset_name(hiragana.dataset)
         paragraphs.append(
-            f"**How much harder is KMNIST?** The best model reaches {100 * best:.2f} % on {hiragana.dataset}"
+            f"**How much harder is {name} than {dataset_name(hiragana.comparison['dataset'])}?** The best "
+            f"model reaches {100 * best:.2f} % on {name}"
             + (
                 f"; the same architectures make {min(ratios):.1f}× to {max(ratios):.1f}× more test errors "
-                f"there than on {hiragana.comparison['dataset']}."
+                f"there than on {dataset_name(hiragana.comparison['dataset'])}."
                 if ratios
                 else "."
             )
         )
     else:
         paragraphs.append(
-            "**How much harder is KMNIST?** Not answered in this run: the Hiragana notebook did not run "
-            "(KMNIST was not available; see README, Data)."
+            "**How much harder is Kuzushiji-MNIST?** Not answered in this run: the Hiragana notebook did "
+            "not run (KMNIST was not available; see README, Data)."
         )
     return paragraphs

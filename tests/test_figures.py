@@ -1,0 +1,108 @@
+"""The report figures as a reader sees them: whole-number epoch ticks, labels that stay off the data."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from charrec import figures
+
+FASHION = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+
+
+def curves(epochs: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "epoch": np.tile(np.arange(1, epochs + 1), 2),
+            "seed": np.repeat([0, 1], epochs),
+            "model": "m",
+            "loss": np.linspace(1, 0.1, 2 * epochs),
+            "val_loss": np.linspace(1, 0.2, 2 * epochs),
+            "accuracy": np.linspace(0.9, 0.99, 2 * epochs),
+            "val_accuracy": np.linspace(0.9, 0.98, 2 * epochs),
+        }
+    )
+
+
+def shown_ticks(axis) -> list[float]:
+    low, high = axis.get_xlim()
+    return [tick for tick in axis.get_xticks() if low <= tick <= high]
+
+
+@pytest.mark.parametrize("epochs", [2, 5, 9, 40])
+def test_epoch_axes_have_whole_number_ticks(epochs):
+    for figure in (
+        figures.learning_curves(curves(epochs)),
+        figures.accuracy_curves_side_by_side(curves(epochs), panel="model", hue="seed"),
+    ):
+        for axis in figure.axes:
+            ticks = shown_ticks(axis)
+            assert ticks and all(float(tick).is_integer() for tick in ticks), ticks
+
+
+def test_patience_sweep_has_whole_number_ticks():
+    sweep = pd.DataFrame({"value": [5, 10], "validation_accuracy": [0.95, 0.951], "gap": [0.04, 0.05]})
+    figure = figures.sweep_curve(sweep, "patience (epochs)")
+    for axis in figure.axes:
+        assert all(float(tick).is_integer() for tick in shown_ticks(axis))
+
+
+def boxes_overlap(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def test_long_class_names_stay_off_the_images():
+    images = np.random.default_rng(0).integers(0, 255, (100, 28, 28), dtype=np.uint8)
+    labels = np.repeat(np.arange(10), 10)
+    for figure in (
+        figures.sample_grid(images, labels, FASHION, per_class=4),
+        figures.mean_images(images, labels, FASHION),
+    ):
+        figure.canvas.draw()
+        renderer = figure.canvas.get_renderer()
+        image_boxes = [axis.get_window_extent(renderer) for axis in figure.axes]
+        texts = [text for axis in figure.axes for text in (*axis.texts, axis.title) if text.get_text()]
+        assert texts
+        for text in texts:
+            box = text.get_window_extent(renderer)
+            assert not any(boxes_overlap(box, image) for image in image_boxes), text.get_text()
+            # whole names, wrapped at most, never cut: every character is there
+        shown = {text.get_text().replace("\n", "") for text in texts}
+        assert shown == set(FASHION)
+
+
+def test_gallery_titles_fit_their_column():
+    images = np.zeros((8, 28, 28), dtype=np.uint8)
+    mistakes = pd.DataFrame(
+        {"index": range(8), "true": range(8), "predicted": range(1, 9), "confidence": [0.9] * 8}
+    )
+    figure = figures.misclassified_gallery(images, mistakes, FASHION, 8)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    titles = [axis.title.get_window_extent(renderer) for axis in figure.axes if axis.title.get_text()]
+    for left, right in zip(titles, titles[1:]):
+        assert left.x1 <= right.x0, "titles of neighbouring images overlap"
+
+
+def test_class_balance_legend_is_outside_the_bars():
+    counts = pd.DataFrame({"train": [5000] * 10, "validation": [1000] * 10, "test": [1000] * 10})
+    figure = figures.class_counts(counts)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    axis = figure.axes[0]
+    legend = axis.get_legend().get_window_extent(renderer)
+    assert legend.y0 >= axis.get_window_extent(renderer).y1 - 1  # above the plotting area
