@@ -228,14 +228,19 @@ def _first_non_integer(table, name: str, what: str) -> None:
         if pd.api.types.is_integer_dtype(table[column].dtype):
             continue
         values = table[column]
-        bad = values.isna().to_numpy() | ~values.astype(str).str.fullmatch(r"[+-]?\d+").to_numpy()
+        if pd.api.types.is_float_dtype(values.dtype):  # a decimal point, or an empty cell, in this column
+            numbers = values.to_numpy()
+            bad = np.isnan(numbers) | (numbers != np.floor(numbers))  # `3.0` counts as a whole number
+        else:  # text in this column
+            bad = values.isna().to_numpy() | ~values.astype(str).str.fullmatch(r"[+-]?\d+").to_numpy()
         if bad.any():
             row = int(np.argmax(bad))
             if first is None or row < first[0]:
                 first = (row, column, values.iloc[row])
     if first is not None:
         row, column, value = first
-        found = "an empty value" if pd.isna(value) else f"{value!r}, not a whole number"
+        value = value.item() if isinstance(value, np.generic) else value
+        found = "an empty value" if pd.isna(value) else f"{str(value)!r}, not a whole number"
         raise DataError(
             f"{what}: {name}, line {_line(row)}, column '{column}': {found}. Kaggle's files hold integers "
             "only (labels, and pixels from 0 to 255)"
