@@ -44,6 +44,37 @@ def make_idx_folder(
     return checksums
 
 
+def write_kaggle_csv(path: Path, images: np.ndarray, labels: np.ndarray | None = None) -> str:
+    """Write images (n, 28, 28) in Kaggle's Digit Recognizer layout: a header row, then one image a row,
+    `label` first when labels are given (train.csv), integers only. Returns the file's md5."""
+    header = [f"pixel{i}" for i in range(784)]
+    table = images.reshape(len(images), 784).astype(int)
+    if labels is not None:
+        header, table = ["label", *header], np.column_stack([labels, table])
+    lines = [",".join(header), *(",".join(map(str, row)) for row in table)]
+    Path(path).write_text("\n".join(lines) + "\n")
+    return hashlib.md5(Path(path).read_bytes()).hexdigest()
+
+
+def make_kaggle_folder(
+    folder: Path, train: int = 300, test: int = 40, classes: int = 10, seed: int = 0
+) -> dict[str, str]:
+    """Write a small Kaggle-format train.csv (labeled, each class present) and test.csv (unlabeled) of
+    random MNIST-shaped images; returns their md5 by role (train_csv, test_csv)."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    return {
+        "train_csv": write_kaggle_csv(
+            folder / "train.csv",
+            rng.integers(0, 256, size=(train, 28, 28), dtype=np.uint8),
+            rng.permutation(np.arange(train) % classes),
+        ),
+        "test_csv": write_kaggle_csv(
+            folder / "test.csv", rng.integers(0, 256, size=(test, 28, 28), dtype=np.uint8)
+        ),
+    }
+
+
 def checksums_of(folder: Path) -> dict[str, str]:
     return {
         role: hashlib.md5((folder / name).read_bytes()).hexdigest() for role, name in MNIST.file_names.items()

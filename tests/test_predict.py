@@ -5,19 +5,20 @@ import gzip
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 from scipy import ndimage
 
+from charrec.data import dataset_spec, prepare_dataset
 from charrec.datasets import MNIST
 from charrec.idx import read_idx, write_idx
 from charrec.models import simple_cnn
+from charrec.params import DatasetParams
 from charrec.predict import main, normalize_image
 from charrec.training import compile_classifier, make_deterministic, predict_probabilities, train
-from conftest import ENV
+from conftest import ENV, write_kaggle_csv
 
 
 @pytest.fixture(scope="module")
@@ -104,20 +105,11 @@ def test_normalize_image_handles_transparency_and_arrays():
         normalize_image(np.full((40, 40), 200, np.uint8))
 
 
-def kaggle_csv(path: Path, images: np.ndarray, labels: np.ndarray | None = None) -> None:
-    header = [f"pixel{i}" for i in range(784)]
-    table = images.reshape(len(images), 784).astype(int)
-    if labels is not None:
-        header, table = ["label", *header], np.column_stack([labels, table])
-    lines = [",".join(header), *(",".join(map(str, row)) for row in table)]
-    path.write_text("\n".join(lines) + "\n")
-
-
 def test_kaggle_csv_round_trip(mnist, trained, tmp_path, capsys):
     _, _, x_test, y_test = mnist
     path, probabilities = trained
-    kaggle_csv(tmp_path / "test.csv", x_test[:50])
-    kaggle_csv(tmp_path / "train.csv", x_test[:50], y_test[:50])
+    write_kaggle_csv(tmp_path / "test.csv", x_test[:50])
+    write_kaggle_csv(tmp_path / "train.csv", x_test[:50], y_test[:50])
     assert main([str(path), str(tmp_path / "test.csv"), "--csv", str(tmp_path / "submission.csv")]) == 0
     assert output_lines(capsys)[f"{tmp_path / 'test.csv'}#50"] == str(probabilities[49].argmax())
     lines = (tmp_path / "submission.csv").read_text().splitlines()
@@ -128,6 +120,34 @@ def test_kaggle_csv_round_trip(mnist, trained, tmp_path, capsys):
 
     assert main([str(path), str(tmp_path / "train.csv"), "--csv", str(tmp_path / "from_train.csv")]) == 0
     assert (tmp_path / "from_train.csv").read_text() == (tmp_path / "submission.csv").read_text()
+
+
+def test_submission_from_a_kaggle_format_dataset_section(mnist, trained, tmp_path, capsys):
+    """The data stage on Kaggle-format CSVs (`format: kaggle_csv`), then a submission from the verified
+    test.csv it keeps: one row per unlabeled image, in x_unlabeled's order, ImageId from 1."""
+    _, _, x_test, y_test = mnist
+    path, probabilities = trained
+    (tmp_path / "kaggle").mkdir()
+    md5 = {
+        "train_csv": write_kaggle_csv(tmp_path / "kaggle" / "train.csv", x_test[:300], y_test[:300]),
+        "test_csv": write_kaggle_csv(tmp_path / "kaggle" / "test.csv", x_test[300:400]),
+    }
+    params = DatasetParams(
+        format="kaggle_csv", local_dir=str(tmp_path / "kaggle"), md5=md5, test_size=100, validation_size=50
+    )
+    prepared = tmp_path / "prepared" / "digits.npz"
+    prepare_dataset(dataset_spec("digits", params), params, tmp_path / "raw", prepared, log=lambda _: None)
+    with np.load(prepared) as arrays:
+        np.testing.assert_array_equal(arrays["x_unlabeled"], x_test[300:400])
+    submission = tmp_path / "submission.csv"
+    assert main([str(path), str(tmp_path / "raw" / "test.csv"), "--csv", str(submission)]) == 0
+    lines = submission.read_text().splitlines()
+    assert lines[0] == "ImageId,Label" and len(lines) == 101
+    ids, labels = zip(*(map(int, line.split(",")) for line in lines[1:]))
+    assert list(ids) == list(range(1, 101))
+    np.testing.assert_array_equal(labels, probabilities[300:400].argmax(axis=1))
+    assert np.mean(np.array(labels) == y_test[300:400]) > 0.9
+    capsys.readouterr()
 
 
 def test_gzipped_idx_and_a_model_folder(mnist, trained, tmp_path, capsys):

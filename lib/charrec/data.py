@@ -3,6 +3,19 @@
 Run as the pipeline's data stage: `python -m charrec.data mnist` reads the `mnist` section of
 `params/data.yaml`, fetches and verifies the IDX files into `data/raw/mnist/` and writes
 `data/prepared/mnist.npz` (uint8 arrays and the split as indices) with a JSON manifest.
+
+A section with `format: kaggle_csv` reads Kaggle's Digit Recognizer files instead: `train.csv` (a `label`
+column, then pixel0...pixel783) and `test.csv` (the pixels only), verified by their md5 like IDX files.
+Kaggle's test.csv has no labels, so it cannot give a test accuracy. The prepared file therefore holds:
+- `x_test`, `y_test`: the labeled test part, `test_size` images of train.csv held out by a stratified,
+  seeded split (`split_seed`), so every notebook's test accuracy keeps its meaning;
+- `x_train`, `y_train`, `train_index`, `validation_index`: the rest of train.csv, split into training and
+  validation parts exactly as an IDX dataset's training images are (stratified, `validation_size`);
+- `x_unlabeled`: test.csv's images in file order (row k is Kaggle's ImageId k + 1), for predictions and
+  a submission file only, never for an accuracy; `test_rows`: the rows of train.csv (0-based, header not
+  counted) that form the test part.
+Its manifest adds `format`, `test_part` and `counts.unlabeled`; an IDX dataset's manifest and arrays are
+unchanged.
 """
 
 import argparse
@@ -14,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from .datasets import KNOWN_DATASETS, MNIST, DatasetSpec
+from .datasets import KAGGLE_CSV, KAGGLE_PIXEL_COLUMNS, KNOWN_DATASETS, MNIST, DatasetSpec
 from .fetch import DataUnavailableError, fetch_dataset, md5_of
 from .files import write_atomically, write_json_atomically
 from .idx import IdxFormatError, read_idx
@@ -28,6 +41,9 @@ class DataError(ValueError):
 
 def dataset_spec(name: str, params: DatasetParams) -> DatasetSpec:
     """A known dataset's spec, or one described by its params section (your own data: no downloads)."""
+    if params.format == "kaggle_csv":
+        spec = replace(KAGGLE_CSV, name=name, md5=dict(params.md5 or {}))
+        return replace(spec, class_names=tuple(params.class_names)) if params.class_names else spec
     spec = KNOWN_DATASETS.get(name) or replace(
         MNIST, name=name, download_urls=(), npm_package=None, local_dir_env=None
     )
@@ -81,9 +97,11 @@ def prepare_dataset(
 ) -> dict:
     """Fetch, verify, split and save one dataset; returns its manifest."""
     paths = fetch_dataset(spec, raw_dir, params.local_dir, log=log)
+    what = f"params/data.yaml, section 'datasets.{spec.name}'"
+    if spec.format == "kaggle_csv":
+        return _prepare_kaggle_csv(spec, params, paths, out_file, what)
     x_train, y_train = read_idx(paths["train_images"], 3), read_idx(paths["train_labels"], 1)
     x_test, y_test = read_idx(paths["test_images"], 3), read_idx(paths["test_labels"], 1)
-    what = f"params/data.yaml, section 'datasets.{spec.name}'"
     for role, images, labels in (("train", x_train, y_train), ("test", x_test, y_test)):
         _check_pair(
             images, labels, spec.num_classes, what, paths[f"{role}_images"].name, paths[f"{role}_labels"].name
@@ -98,6 +116,34 @@ def prepare_dataset(
         x_test[keep_test],
         y_test[keep_test],
     )
+    return _split_and_write(spec, params, paths, (x_train, y_train, x_test, y_test), out_file)
+
+
+def _stratified_split(labels: np.ndarray, size: int, seed: int, key: str, name: str):
+    """(kept, held out) indices of `labels`, `size` of them held out with the class proportions; a split
+    that cannot be made (too few images of a class) is a ParamsError naming `key`."""
+    try:
+        return train_test_split(np.arange(len(labels)), test_size=size, stratify=labels, random_state=seed)
+    except ValueError as error:
+        raise ParamsError(
+            f"params/data.yaml: 'datasets.{name}.{key}' is {size}: no stratified split of {len(labels)} "
+            f"images is possible ({error}); choose another size, or keep more images"
+        ) from None
+
+
+def _split_and_write(
+    spec: DatasetSpec,
+    params: DatasetParams,
+    paths: dict[str, Path],
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    out_file: Path,
+    extra_manifest: dict | None = None,
+    extra_arrays: dict[str, np.ndarray] | None = None,
+) -> dict:
+    """The shared split of the training images into training and validation parts (stratified, seeded),
+    the manifest and the arrays, written atomically (the arrays last); returns the manifest. Without
+    `extra_manifest` and `extra_arrays` (IDX datasets) the files are those the study has always written."""
+    x_train, y_train, x_test, y_test = arrays
     if params.validation_size >= len(y_train):
         raise ParamsError(
             f"params/data.yaml: 'datasets.{spec.name}.validation_size' is {params.validation_size} but only "
@@ -118,19 +164,172 @@ def prepare_dataset(
         "counts": {"train": len(train_index), "validation": len(validation_index), "test": len(y_test)},
         "subset": {"train_limit": params.train_limit, "test_limit": params.test_limit},
     }
-    arrays = io.BytesIO()
+    extra_manifest = dict(extra_manifest or {})
+    manifest["counts"].update(extra_manifest.pop("counts", {}))
+    manifest.update(extra_manifest)
+    buffer = io.BytesIO()
     np.savez(
-        arrays,
+        buffer,
         x_train=x_train,
         y_train=y_train,
         x_test=x_test,
         y_test=y_test,
         train_index=np.sort(train_index),
         validation_index=np.sort(validation_index),
+        **(extra_arrays or {}),
     )
     write_json_atomically(out_file.with_suffix(".json"), manifest)
-    write_atomically(out_file, arrays.getvalue())  # last: the arrays exist only once everything succeeded
+    write_atomically(out_file, buffer.getvalue())  # last: the arrays exist only once everything succeeded
     return manifest
+
+
+# --- Kaggle's Digit Recognizer CSV files -----------------------------------------------------------
+
+
+def _line(row: int) -> int:
+    """The line of a CSV file holding data row `row` (0-based; line 1 is the header)."""
+    return int(row) + 2
+
+
+def _check_kaggle_columns(columns: list, labeled: bool, name: str, what: str) -> None:
+    expected = ["label", *KAGGLE_PIXEL_COLUMNS] if labeled else list(KAGGLE_PIXEL_COLUMNS)
+    if columns == expected:
+        return
+    layout = (
+        "'label', then pixel0...pixel783 (Kaggle's train.csv)"
+        if labeled
+        else "pixel0...pixel783 only (Kaggle's test.csv)"
+    )
+    pixels = [column for column in columns if str(column).startswith("pixel")]
+    if labeled and "label" not in columns:
+        problem = "no 'label' column (is this Kaggle's unlabeled test.csv?)"
+    elif not labeled and "label" in columns:
+        problem = "a 'label' column (is this Kaggle's train.csv?); test.csv holds the pixels only"
+    elif len(pixels) != len(KAGGLE_PIXEL_COLUMNS):
+        problem = (
+            f"{len(pixels)} pixel columns; Kaggle's 28x28 images have {len(KAGGLE_PIXEL_COLUMNS)} "
+            "(pixel0...pixel783). Images of another size must be resized to 28x28 first"
+        )
+    else:
+        index = next(i for i, (a, b) in enumerate(zip(columns, expected)) if a != b)
+        problem = f"column {index + 1} is {str(columns[index])!r} where {expected[index]!r} belongs"
+    raise DataError(
+        f"{what}: {name}: wrong columns: {problem}. Expected a header row with {layout}; "
+        f"found {len(columns)} columns starting {', '.join(map(str, columns[:3]))}"
+    )
+
+
+def _first_non_integer(table, name: str, what: str) -> None:
+    """A DataError naming the first cell (line and column) that is not a whole number, if any."""
+    import pandas as pd
+
+    first = None
+    for column in table.columns:
+        if pd.api.types.is_integer_dtype(table[column].dtype):
+            continue
+        values = table[column]
+        if pd.api.types.is_float_dtype(values.dtype):  # a decimal point, or an empty cell, in this column
+            numbers = values.to_numpy()
+            bad = np.isnan(numbers) | (numbers != np.floor(numbers))  # `3.0` counts as a whole number
+        else:  # text in this column
+            bad = values.isna().to_numpy() | ~values.astype(str).str.fullmatch(r"[+-]?\d+").to_numpy()
+        if bad.any():
+            row = int(np.argmax(bad))
+            if first is None or row < first[0]:
+                first = (row, column, values.iloc[row])
+    if first is not None:
+        row, column, value = first
+        value = value.item() if isinstance(value, np.generic) else value
+        found = "an empty value" if pd.isna(value) else f"{str(value)!r}, not a whole number"
+        raise DataError(
+            f"{what}: {name}, line {_line(row)}, column '{column}': {found}. Kaggle's files hold integers "
+            "only (labels, and pixels from 0 to 255)"
+        )
+
+
+def read_kaggle_csv(
+    path: Path, labeled: bool, num_classes: int, what: str
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Read one Kaggle Digit Recognizer CSV file: (images uint8 (n, 28, 28), labels uint8 (n,) or None).
+
+    `labeled`: train.csv's layout (`label`, pixel0...pixel783) rather than test.csv's (pixels only).
+    Raises DataError, naming `what` (the params section), the file and where possible the line and
+    column, for wrong columns or pixel count, rows of the wrong length, empty or non-integer values,
+    pixels outside 0..255 and labels outside 0..num_classes-1.
+    """
+    import pandas as pd
+
+    path, name = Path(path), Path(path).name
+    try:
+        table = pd.read_csv(path, low_memory=False)
+    except pd.errors.EmptyDataError:
+        raise DataError(
+            f"{what}: {name} is empty; expected Kaggle's header row, then one image a row"
+        ) from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise DataError(f"{what}: {name}: not a well-formed CSV file: {error}".strip()) from None
+    _check_kaggle_columns(list(table.columns), labeled, name, what)
+    if len(table) == 0:
+        raise DataError(f"{what}: {name} holds a header row but no images")
+    _first_non_integer(table, name, what)
+    pixels = table[list(KAGGLE_PIXEL_COLUMNS)].to_numpy(dtype=np.int64)
+    outside = (pixels < 0) | (pixels > 255)
+    if outside.any():
+        row, column = np.argwhere(outside)[0]
+        raise DataError(
+            f"{what}: {name}: {int(outside.sum())} pixel value(s) outside 0..255, the first on line "
+            f"{_line(row)}, column '{KAGGLE_PIXEL_COLUMNS[column]}': {pixels[row, column]}"
+        )
+    images = pixels.astype(np.uint8).reshape(-1, 28, 28)
+    if not labeled:
+        return images, None
+    labels = table["label"].to_numpy(dtype=np.int64)
+    wrong = (labels < 0) | (labels >= num_classes)
+    if wrong.any():
+        first = int(np.argmax(wrong))
+        raise DataError(
+            f"{what}: {name}: {int(wrong.sum())} label(s) outside 0..{num_classes - 1} (the first on line "
+            f"{_line(first)}: {labels[first]}); 'class_names' lists {num_classes} classes"
+        )
+    return images, labels.astype(np.uint8)
+
+
+def _prepare_kaggle_csv(
+    spec: DatasetSpec, params: DatasetParams, paths: dict[str, Path], out_file: Path, what: str
+) -> dict:
+    """train.csv gives the training, validation and (held out by a stratified, seeded split of
+    `test_size` images) test parts; test.csv's unlabeled images are kept apart as `x_unlabeled`."""
+    images, labels = read_kaggle_csv(paths["train_csv"], True, spec.num_classes, what)
+    unlabeled, _ = read_kaggle_csv(paths["test_csv"], False, spec.num_classes, what)
+    _check_classes(labels, spec.class_names, what)
+    keep = stratified_subset(labels, params.train_limit, params.split_seed)
+    images, labels = images[keep], labels[keep]
+    if params.test_size >= len(labels):
+        raise ParamsError(
+            f"params/data.yaml: 'datasets.{spec.name}.test_size' is {params.test_size} but only "
+            f"{len(labels)} labeled images of train.csv are kept; choose fewer than that"
+        )
+    rest, test = _stratified_split(labels, params.test_size, params.split_seed, "test_size", spec.name)
+    rest, test = np.sort(rest), np.sort(test)
+    extra_manifest = {
+        "counts": {"unlabeled": len(unlabeled)},
+        "format": "kaggle_csv",
+        "test_part": {
+            "from": paths["train_csv"].name,
+            "size": params.test_size,
+            "how": "stratified, seeded by split_seed; the rows are test_rows in the .npz",
+            "unlabeled": f"{paths['test_csv'].name}: x_unlabeled, for predictions only",
+        },
+    }
+    return _split_and_write(
+        spec,
+        params,
+        paths,
+        (images[rest], labels[rest], images[test], labels[test]),
+        out_file,
+        extra_manifest,
+        {"x_unlabeled": unlabeled, "test_rows": keep[test]},
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

