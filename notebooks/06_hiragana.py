@@ -32,7 +32,7 @@ cnn = {  # the CNN report's improved CNN, with the same settings by default
     "batch_size": 128,  # images per batch
     "epochs": 9,  # length of the schedule of the final models
 }
-seed = 0  # seed of every run
+seeds = [0, 1, 2]  # one run per seed, model and dataset; the first seed's CNN is evaluated in full
 gallery_size = 24  # misclassified test images shown
 
 # %%
@@ -43,7 +43,8 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from charrec import figures, models
-from charrec.metrics import ModelMetrics, write_metrics
+from charrec.evaluation import percent_mean_sd
+from charrec.metrics import model_metrics, write_metrics
 from charrec.model_report import show_test_evaluation
 from charrec.outputs import NotebookOutputs
 from charrec.params import HiraganaParams
@@ -162,36 +163,68 @@ display(
         "fixed schedule."
     )
 )
+FIRST_SEED = params.seeds[0]
+SEEDS = (
+    f"{len(params.seeds)} seed{'s' if len(params.seeds) > 1 else ''} ({', '.join(map(str, params.seeds))})"
+)
+
+
+def runs_on(dataset: str) -> pd.DataFrame:
+    """One row per run on `dataset` (model, seed): its scores at the best validation epoch (the weights
+    kept)."""
+    rows = []
+    for spec in runs.select(dataset=dataset):
+        result = runs.result(spec.key)
+        history = pd.DataFrame(result["history"])
+        best = history["val_accuracy"].idxmax()
+        rows.append(
+            {
+                "model": spec.labels["model"],
+                "seed": spec.seed,
+                "epochs_run": result["epochs_run"],
+                "best_epoch": int(history.loc[best, "epoch"]),
+                "validation_accuracy": history.loc[best, "val_accuracy"],
+                "test_accuracy": result["test_accuracy"],
+                "train_seconds": result["train_seconds"],
+                "images_per_second": result["images_per_second"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def summarized(per_run: pd.DataFrame) -> pd.DataFrame:
+    """One row per model: test accuracy as mean ± sd over the seeds, the other columns as means."""
+    grouped = per_run.groupby("model", sort=False)
+    table = grouped[
+        ["epochs_run", "best_epoch", "validation_accuracy", "train_seconds", "images_per_second"]
+    ].mean()
+    table.insert(3, "test accuracy (mean ± sd)", grouped["test_accuracy"].apply(percent_mean_sd))
+    table["test_accuracy"] = grouped["test_accuracy"].mean()
+    return table
+
+
 COLUMNS = {
     "epochs_run": "epochs run",
     "best_epoch": "best epoch",
     "validation_accuracy": "validation accuracy",
-    "test_accuracy": "test accuracy",
+    "test accuracy (mean ± sd)": "test accuracy (mean ± sd)",
     "train_seconds": "training seconds",
     "images_per_second": "images per second",
 }
 
-
-def results_on(dataset: str) -> pd.DataFrame:
-    """One row per model trained on `dataset`: accuracies at the best validation epoch (the weights kept)."""
-    table = runs.table(dataset=dataset).set_index("model")
-    for model, key in zip(table.index, [spec.key for spec in runs.select(dataset=dataset)]):
-        history = pd.DataFrame(runs.result(key)["history"])
-        best = history["val_accuracy"].idxmax()
-        table.loc[model, "best_epoch"] = int(history.loc[best, "epoch"])
-        table.loc[model, "validation_accuracy"] = history.loc[best, "val_accuracy"]
-    return table
-
-
-curves = runs.curves(dataset=params.dataset)
+curves = runs.curves(dataset=params.dataset, seed=FIRST_SEED)
 show_figure(figures.learning_curves(curves, hue="model"))
-result_table = results_on(params.dataset)
+per_run = runs_on(params.dataset)
+result_table = summarized(per_run)
 source = {f"dense, dropout {rate:g}": accuracy for rate, accuracy in SOURCE_DENSE.items()}
 shown_columns = [*COLUMNS, "source report accuracy"] if source else list(COLUMNS)
 result_table["source report accuracy"] = [source.get(model, np.nan) for model in result_table.index]
 show_table(
     result_table[shown_columns].rename(columns=COLUMNS),
-    caption=f"{NAME}: one seed ({params.seed}) per model; accuracies at the best validation epoch",
+    caption=(
+        f"{NAME}: {SEEDS} per model; accuracies at the best validation epoch, means over the seeds "
+        f"(the learning curves above: seed {FIRST_SEED})"
+    ),
     decimals=4,
 )
 
@@ -203,12 +236,12 @@ display(
     )
 )
 cnn_headline = show_test_evaluation(
-    runs.probabilities(f"{params.dataset}-cnn"),
+    runs.probabilities(f"{params.dataset}-cnn-seed{FIRST_SEED}"),
     data.y_test,
     data.x_test,
     labels,
     params.gallery_size,
-    model_label=f"CNN on {NAME}",
+    model_label=f"CNN on {NAME}, seed {FIRST_SEED}",
 )
 
 # %%
@@ -218,19 +251,21 @@ display(
         f"trained on {COMPARISON}."
     )
 )
-comparison = results_on(params.comparison_dataset)
+comparison_runs = runs_on(params.comparison_dataset)
+comparison = summarized(comparison_runs)
 side_by_side = pd.DataFrame(
     {
-        f"{NAME} test accuracy": result_table["test_accuracy"],
-        f"{COMPARISON} test accuracy": comparison["test_accuracy"],
+        f"{NAME} test accuracy (mean ± sd)": result_table["test accuracy (mean ± sd)"],
+        f"{COMPARISON} test accuracy (mean ± sd)": comparison["test accuracy (mean ± sd)"],
+        "error ratio": (1 - result_table["test_accuracy"])
+        / (1 - comparison["test_accuracy"]).clip(lower=1e-4),
     }
 )
-side_by_side["error ratio"] = (1 - side_by_side.iloc[:, 0]) / (1 - side_by_side.iloc[:, 1]).clip(lower=1e-4)
-show_table(side_by_side, caption="The same architectures on both datasets", decimals=2)
+show_table(side_by_side, caption=f"The same architectures on both datasets, {SEEDS} each", decimals=2)
 display(
     Markdown(
         f"Test error is {side_by_side['error ratio'].min():.1f}× to {side_by_side['error ratio'].max():.1f}× "
-        f"higher on {NAME} than on {COMPARISON} for the same architecture (one seed each)."
+        f"higher on {NAME} than on {COMPARISON} for the same architecture (mean test errors over {SEEDS})."
     )
 )
 
@@ -241,25 +276,21 @@ write_metrics(
     outputs.metrics_file,
     params.dataset,
     {
-        names[model]: ModelMetrics(
+        names[model]: model_metrics(
+            group,
             architecture=names[model],
             parameters=parameters["CNN" if model == "CNN" else "dense"],
-            epochs=int(row["epochs_run"]),
-            seeds=[params.seed],
-            test_accuracy=[row["test_accuracy"]],
-            test_accuracy_mean=row["test_accuracy"],
-            test_accuracy_sd=0.0,
-            validation_accuracy_mean=round(float(row["validation_accuracy"]), 6),
-            train_seconds_mean=row["train_seconds"],
-            images_per_second_mean=row["images_per_second"],
+            epochs=int(round(group["epochs_run"].mean())),
             misclassified_first_seed=cnn_headline["misclassified"] if model == "CNN" else None,
             source_test_accuracy=source.get(model),
         )
-        for model, row in result_table.iterrows()
+        for model, group in per_run.groupby("model", sort=False)
     },
     comparison={
         "dataset": params.comparison_dataset,  # same model keys as "models"
-        "test_accuracy": {names[model]: accuracy for model, accuracy in comparison["test_accuracy"].items()},
+        "test_accuracy": {
+            names[model]: round(float(accuracy), 6) for model, accuracy in comparison["test_accuracy"].items()
+        },
     },
 )
-show_provenance(data.manifest, seeds=[params.seed], start_time=start_time)
+show_provenance(data.manifest, seeds=list(params.seeds), start_time=start_time)

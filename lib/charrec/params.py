@@ -414,7 +414,9 @@ class HiraganaParams(Schema):
         CnnSettings(),
         "the CNN report's improved CNN, with the same settings by default",
     )
-    seed: int = Knob(0, "seed of every run", ge=0)
+    seeds: Seeds = Knob(
+        [0, 1, 2], "one run per seed, model and dataset; the first seed's CNN is evaluated in full"
+    )
     gallery_size: GallerySize = Knob(24, "misclassified test images shown")
 
 

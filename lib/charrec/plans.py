@@ -276,44 +276,57 @@ def bn_ablation(params) -> list[RunSpec]:
 
 def hiragana(params) -> list[RunSpec]:
     """06: the source's dense networks (early stopping) and the CNN report's improved CNN, on the
-    dataset and on the comparison dataset, with the same settings."""
+    dataset and on the comparison dataset, with the same settings, once per seed."""
     runs = []
     for dataset in dict.fromkeys((params.dataset, params.comparison_dataset)):
-        for rate in params.dense_dropout_rates:
-            name = f"dense_dropout_{rate:g}".replace(".", "_")
+        for seed in params.seeds:
+            for rate in params.dense_dropout_rates:
+                name = f"dense_dropout_{rate:g}".replace(".", "_")
+                runs.append(
+                    RunSpec(
+                        key=f"{dataset}-{name}-seed{seed}",
+                        model="dense_network",
+                        dataset=dataset,
+                        seed=seed,
+                        options={
+                            "hidden_units": list(params.dense_hidden_units),
+                            "dropout": rate,
+                            "name": name,
+                        },
+                        epochs=params.dense_max_epochs,
+                        batch_size=params.dense_batch_size,
+                        learning_rate=params.dense_learning_rate,
+                        validate_every_epoch=True,
+                        test=True,
+                        early_stopping={
+                            "monitor": "val_accuracy",
+                            "patience": params.early_stopping_patience,
+                        },
+                        labels={
+                            "dataset": dataset,
+                            "model": f"dense, dropout {rate:g}",
+                            "name": name,
+                            "seed": seed,
+                        },
+                    )
+                )
             runs.append(
                 RunSpec(
-                    key=f"{dataset}-{name}",
-                    model="dense_network",
+                    key=f"{dataset}-cnn-seed{seed}",
+                    model="improved_cnn",
                     dataset=dataset,
-                    seed=params.seed,
-                    options={"hidden_units": list(params.dense_hidden_units), "dropout": rate, "name": name},
-                    epochs=params.dense_max_epochs,
-                    batch_size=params.dense_batch_size,
-                    learning_rate=params.dense_learning_rate,
+                    seed=seed,
+                    options={**improved_cnn_options(params.cnn), "name": "cnn"},
+                    epochs=params.cnn.epochs,
+                    batch_size=params.cnn.batch_size,
+                    learning_rate=params.cnn.peak_learning_rate,
+                    schedule="cosine",
+                    warmup_epochs=params.cnn.warmup_epochs,
                     validate_every_epoch=True,
                     test=True,
-                    early_stopping={"monitor": "val_accuracy", "patience": params.early_stopping_patience},
-                    labels={"dataset": dataset, "model": f"dense, dropout {rate:g}", "name": name},
+                    labels={"dataset": dataset, "model": "CNN", "name": "cnn", "seed": seed},
                 )
             )
-        runs.append(
-            RunSpec(
-                key=f"{dataset}-cnn",
-                model="improved_cnn",
-                dataset=dataset,
-                seed=params.seed,
-                options={**improved_cnn_options(params.cnn), "name": "cnn"},
-                epochs=params.cnn.epochs,
-                batch_size=params.cnn.batch_size,
-                learning_rate=params.cnn.peak_learning_rate,
-                schedule="cosine",
-                warmup_epochs=params.cnn.warmup_epochs,
-                validate_every_epoch=True,
-                test=True,
-                labels={"dataset": dataset, "model": "CNN", "name": "cnn"},
-            )
-        )
     return runs
 
 
