@@ -29,6 +29,7 @@ from scipy import ndimage
 
 from .files import write_atomically
 from .idx import IdxFormatError, read_idx
+from .tasks import import_tensorflow_quietly
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 IDX_IMAGES_MAGIC = bytes([0, 0, 8, 3])  # unsigned bytes, 3 dimensions
@@ -255,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
             raise InputError(f"--classes {args.classes!r}: an empty class name")
         path = model_file(args.model)
         names, images, previews = read_inputs(args.inputs)
+        import_tensorflow_quietly()
         model = load_model(path, len(classes))
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -284,7 +286,8 @@ def main(argv: list[str] | None = None) -> int:
         write_atomically(target, content)
         print(f"wrote {target}", file=sys.stderr)
     print(
-        f"classified {len(images):,} images in {predict_seconds:.1f} s ({len(images) / predict_seconds:,.0f} "
+        f"classified {len(images):,} image{'s' if len(images) != 1 else ''} in {predict_seconds:.1f} s "
+        f"({len(images) / predict_seconds:,.0f} "
         f"images/s); {time.perf_counter() - start:.1f} s in all, reading and loading included",
         file=sys.stderr,
     )

@@ -135,10 +135,10 @@ def pool_size(runs: int, slots: int, most_per_slot: int = 4) -> int:
     )
 
 
-def limit_threads(threads: int) -> None:
-    """Limit TensorFlow in this process to `threads` threads per operation (a no-op once TensorFlow
-    has started executing, e.g. in a notebook kernel that already trained). TensorFlow's C++ start-up
-    lines, printed before its log level applies, are kept off the terminal."""
+def import_tensorflow_quietly():
+    """Import TensorFlow with its C++ start-up lines (printed before its log level applies: absl's
+    "All log messages before absl::InitializeLog()", oneDNN's notice) kept off the terminal; returns
+    the module."""
     saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     try:
@@ -147,6 +147,13 @@ def limit_threads(threads: int) -> None:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+    return tf
+
+
+def limit_threads(threads: int) -> None:
+    """Limit TensorFlow in this process to `threads` threads per operation (a no-op once TensorFlow
+    has started executing, e.g. in a notebook kernel that already trained); imported quietly."""
+    tf = import_tensorflow_quietly()
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)
