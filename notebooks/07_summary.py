@@ -34,7 +34,7 @@ from IPython.display import Markdown, display
 from matplotlib.ticker import LogLocator, NullFormatter, StrMethodFormatter
 
 from charrec import summary
-from charrec.metrics import read_metrics, write_metrics
+from charrec.metrics import headline, read_metrics, write_metrics
 from charrec.outputs import NotebookOutputs
 from charrec.params import SummaryParams
 from charrec.references import PUBLISHED_ANCHORS, dataset_name
@@ -141,7 +141,8 @@ display(Markdown("\n\n".join(summary.conclusions(metrics))))
 # %%
 one_liners = {}
 for notebook, group in models.groupby("notebook"):
-    best = group.loc[group["test accuracy"].idxmax()]
+    # the notebook's headline model: the best of its full task (05's 4-class variant does not compete)
+    best = group.set_index("model").loc[headline(metrics[notebook])["best"]]
     spread = f" ± {percent(best['sd'])}" if best["seeds"] > 1 else ""
     one_liners[notebook] = (
         f"best model {best['architecture']}: {percent(best['test accuracy'])}{spread} % test "

@@ -5,8 +5,9 @@ under short names (`02:epochs` for `params/02_dense_baseline.yaml:epochs`, `04:t
     python -m charrec.experiments                 # every experiment of the current commit
     python -m charrec.experiments -A              # `dvc exp show` options are passed on (-A, -n 3, ...)
 
-DVC's own table names each column by file and key (174 columns in this project), so at any terminal
-width the columns collapse to "…"; this reads its CSV (`--csv --only-changed`) and prints it again.
+DVC's own table names each column by file and key (about 175 columns in this project), so at any
+terminal width the columns collapse to "…"; this reads its CSV (`--csv`), keeps the params and metrics
+columns (not the hashes of dependencies), drops those equal in every row and prints the rest again.
 """
 
 import csv
@@ -15,7 +16,6 @@ import re
 import subprocess
 import sys
 
-HIDDEN = {"rev", "typ", "Created", "parent", "State", "Executor"}
 COLUMN = re.compile(r"(?:params|metrics(?:/headline)?)/([^/:]+)\.(?:yaml|json):(.+)")
 
 
@@ -34,11 +34,20 @@ def table(csv_text: str) -> str:
     rows = list(csv.DictReader(io.StringIO(csv_text)))
     if not rows:
         return ""
-    columns = [name for name in rows[0] if name not in HIDDEN]
-    cells = [["experiment", *(short_name(name) for name in columns[1:])]]
+    columns = [
+        name
+        for name in rows[0]
+        if COLUMN.fullmatch(name) and len({row[name] for row in rows}) > 1  # params and metrics that differ
+    ]
+    if not columns:
+        return (
+            f"{len(rows)} row(s), no params or metrics differ between them; make experiments with "
+            "`dvc exp run -S params/02_dense_baseline.yaml:epochs=20` (for example)"
+        )
+    cells = [["experiment", *(short_name(name) for name in columns)]]
     for row in rows:
         label = row.get("Experiment") or row.get("rev", "")
-        cells.append([label, *(row[name] or "-" for name in columns[1:])])
+        cells.append([label or row.get("rev", ""), *(row[name] or "-" for name in columns)])
     widths = [max(len(line[i]) for line in cells) for i in range(len(cells[0]))]
     lines = ("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in cells)
     return "\n".join(lines)
@@ -46,7 +55,7 @@ def table(csv_text: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    command = ["dvc", "exp", "show", "--no-pager", "--csv", "--only-changed", *argv]
+    command = ["dvc", "exp", "show", "--no-pager", "--csv", *argv]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         sys.stderr.write(result.stderr)

@@ -39,7 +39,7 @@ def _percent_axis(axis, points: bool = False) -> None:
     axis.yaxis.set_major_formatter(
         FuncFormatter(lambda value, _: f"{100 * value:g}")
         if points
-        else PercentFormatter(xmax=1.0, decimals=1)
+        else PercentFormatter(xmax=1.0, decimals=None)  # as many decimals as the range needs
     )
 
 

@@ -23,6 +23,7 @@ from matplotlib import font_manager
 from matplotlib_inline.backend_inline import set_matplotlib_formats
 
 from .datasets import KMNIST_GLYPHS, KMNIST_ROMAJI
+from .files import project_root
 
 REPORTED_PACKAGES = (
     "tensorflow-cpu",
@@ -452,6 +453,39 @@ def package_versions() -> str:
     return ", ".join(found)
 
 
+def git_commit(root: Path) -> str:
+    """The short hash of HEAD, flagged when code or params differ from it (results excluded)."""
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
+    # Results are left out: a running stage has just removed its own git-tracked metrics.
+    dirty = subprocess.run(
+        [
+            "git",
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ".",
+            ":!metrics",
+            ":!reports",
+            ":!runs",
+            ":!dvc.lock",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    return (result.stdout.strip() or "unknown") + (
+        " (with uncommitted code or params)" if dirty.stdout.strip() else ""
+    )
+
+
+def _commit_here() -> str:
+    try:
+        return git_commit(project_root())
+    except FileNotFoundError:  # not inside a checkout of the project
+        return "unknown"
+
+
 def show_provenance(manifest: dict, seeds: list[int], start_time: float) -> None:
     """The closing block of every report: where the data came from and what ran it."""
     checksums = "\n".join(
@@ -463,7 +497,8 @@ def show_provenance(manifest: dict, seeds: list[int], start_time: float) -> None
     display(
         Markdown(
             f"## Provenance\n\n"
-            f"- **Generated**: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}\n"
+            f"- **Generated**: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}, from git commit "
+            f"{_commit_here()}\n"
             f"- **Data**: {manifest['dataset']}, split seed {manifest['split_seed']}, "
             f"{manifest['counts']['train']:,} train / {manifest['counts']['validation']:,} validation / "
             f"{manifest['counts']['test']:,} test images\n"

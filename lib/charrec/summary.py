@@ -2,7 +2,6 @@
 
 import json
 import platform
-import subprocess
 from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
@@ -13,6 +12,7 @@ from .evaluation import interval_verdict
 from .files import write_atomically
 from .metrics import NotebookMetrics
 from .references import dataset_name
+from .report import git_commit
 
 
 def model_table(metrics: dict[str, NotebookMetrics]) -> pd.DataFrame:
@@ -40,31 +40,6 @@ def model_table(metrics: dict[str, NotebookMetrics]) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
-
-
-def git_commit(root: Path) -> str:
-    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
-    # Results are left out: a running stage has just removed its own git-tracked metrics.
-    dirty = subprocess.run(
-        [
-            "git",
-            "status",
-            "--porcelain",
-            "--untracked-files=no",
-            "--",
-            ".",
-            ":!metrics",
-            ":!reports",
-            ":!runs",
-            ":!dvc.lock",
-        ],
-        cwd=root,
-        capture_output=True,
-        text=True,
-    )
-    return (result.stdout.strip() or "unknown") + (
-        " (with uncommitted code or params)" if dirty.stdout.strip() else ""
-    )
 
 
 def write_index(
