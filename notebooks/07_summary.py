@@ -103,32 +103,45 @@ show_table(anchors.drop(columns="test accuracy").set_index(["dataset", "model"])
 # published reference points of the same dataset. Up and to the left is better.
 
 # %%
-figure, axes = plt.subplots(1, max(1, models["dataset"].nunique()), figsize=(11, 4), squeeze=False)
+panels = max(1, models["dataset"].nunique())
+# About the text width of the page per panel row, so that 9-point labels print at about 8 points
+figure, axes = plt.subplots(1, panels, figsize=(7 * panels, 4.8), squeeze=False)
 for axis, (dataset, group) in zip(axes.ravel(), models.groupby("dataset")):
     sns.scatterplot(data=group, x="train seconds", y="test accuracy", hue="notebook", s=70, ax=axis)
-    axis.set_xscale("log")  # before the reference lines' labels, which sit at the left edge
+    axis.set_xscale("log")  # before the labels, which are placed in the axis' data range
+    for _, point in group.iterrows():  # every point names its model
+        axis.annotate(
+            point["model"].replace("_", " "),
+            (point["train seconds"], point["test accuracy"]),
+            xytext=(5, 3),
+            textcoords="offset points",
+            fontsize=9,
+        )
     for _, anchor in PUBLISHED_ANCHORS[PUBLISHED_ANCHORS["dataset"] == dataset].iterrows():
         axis.axhline(anchor["test accuracy"], color="grey", linestyle=":", linewidth=1)
         axis.annotate(
-            anchor["model"],
-            (axis.get_xlim()[0], anchor["test accuracy"]),
-            fontsize=7,
+            f"{anchor['model']} ({100 * anchor['test accuracy']:.2f} %)",
+            (1.0, anchor["test accuracy"]),
+            xycoords=("axes fraction", "data"),
+            xytext=(-3, 2),
+            textcoords="offset points",
+            ha="right",
+            fontsize=9,
             color="grey",
-            va="bottom",
         )
     axis.set(
-        xscale="log",
         title=dataset_name(dataset),
         xlabel="training seconds per run (log scale)",
         ylabel="test accuracy",
     )
+    axis.margins(x=0.15, y=0.08)
     # Labels on the powers of ten and at 2 and 5 times them only (the minor ticks unlabelled): log axes
     # otherwise label every minor tick and the labels overprint.
     axis.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     axis.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     axis.xaxis.set_minor_formatter(NullFormatter())
     axis.yaxis.set_major_formatter(StrMethodFormatter("{x:.2%}"))
-    axis.legend(fontsize=7, title="notebook", title_fontsize=7)
+    axis.legend(fontsize=9, title="notebook", title_fontsize=9, loc="lower right")
 figure.tight_layout()
 show_figure(figure)
 
