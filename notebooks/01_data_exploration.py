@@ -67,7 +67,10 @@ display(
 # Random examples of each class from the training part (dark strokes on a light background).
 
 # %%
-show_figure(figures.sample_grid(data.x_train, data.y_train, data.class_names, params.samples_per_class))
+show_figure(
+    figures.sample_grid(data.x_train, data.y_train, data.class_names, params.samples_per_class),
+    caption=f"{params.samples_per_class} random training images of each class",
+)
 
 # %% [markdown]
 # ## Class balance
@@ -86,7 +89,7 @@ show_table(
     caption="Images per class and subset",
     decimals=3,
 )
-show_figure(figures.class_counts(class_counts))
+show_figure(figures.class_counts(class_counts), caption="Images per class in each subset")
 rarest, commonest = class_counts["train"].idxmin(), class_counts["train"].idxmax()
 display(
     Markdown(
@@ -115,7 +118,7 @@ pixel_statistics = pd.DataFrame(
     }
 ).T
 show_table(pixel_statistics, caption="Pixel statistics (intensity 0–255)", decimals=3)
-show_figure(figures.pixel_histogram(data.x_train))
+show_figure(figures.pixel_histogram(data.x_train), caption="Pixel values of the training images")
 
 # %% [markdown]
 # ## The mean image of each class
@@ -124,7 +127,10 @@ show_figure(figures.pixel_histogram(data.x_train))
 # sharp means (1, 0) come from consistent shapes, blurred ones (2, 5, 8) from varied ones.
 
 # %%
-show_figure(figures.mean_images(data.x_train, data.y_train, data.class_names))
+show_figure(
+    figures.mean_images(data.x_train, data.y_train, data.class_names),
+    caption="The mean training image of each class",
+)
 
 # %%
 write_metrics(

@@ -76,7 +76,10 @@ show_table(summary, caption="Layers and parameter counts", decimals=0)
 
 # %%
 curves = runs.curves(phase=VALIDATION)
-show_figure(figures.learning_curves(curves))
+show_figure(
+    figures.learning_curves(curves),
+    caption="Training and validation accuracy and loss per epoch, one line per seed (validation runs)",
+)
 last_epochs = curves[curves["epoch"] == params.epochs]
 display(
     Markdown(

@@ -145,7 +145,10 @@ show_table(
 
 # %%
 baseline = expected("baseline")[0]
-show_figure(figures.learning_curves(history_of(baseline, "unregularized"), hue="run"))
+show_figure(
+    figures.learning_curves(history_of(baseline, "unregularized"), hue="run"),
+    caption="The unregularized network: training and validation accuracy and loss per epoch",
+)
 show_table(
     pd.DataFrame(
         {
@@ -231,7 +234,8 @@ def show_sweep(kind: str, intro: str) -> pd.DataFrame:
         decimals=4,
     )
     show_figure(
-        figures.sweep_curve(table, SWEEP_LABELS[kind], log_x=kind in ("l1", "l2"), reference=reference)
+        figures.sweep_curve(table, SWEEP_LABELS[kind], log_x=kind in ("l1", "l2"), reference=reference),
+        caption=f"{SWEEP_LABELS[kind].capitalize()} sweep: validation accuracy and gap",
     )
     best = table.loc[table["validation_accuracy"].idxmax()]
     display(
@@ -290,7 +294,10 @@ sweep_tables["early_stopping"] = show_sweep(
 stopped_curves = pd.concat(
     [history_of(run, f"patience {run['value']}") for run in expected("early_stopping")]
 )
-show_figure(figures.learning_curves(stopped_curves, hue="run"))
+show_figure(
+    figures.learning_curves(stopped_curves, hue="run"),
+    caption="Early stopping: the runs of each patience, per epoch",
+)
 
 # %% [markdown]
 # ## 3. The combination
@@ -359,7 +366,8 @@ combination_history = pd.DataFrame(combination["history"])
 show_figure(
     figures.learning_curves(
         pd.concat([history_of(baseline, "unregularized"), history_of(combination, "final recipe")]), hue="run"
-    )
+    ),
+    caption="The final recipe against the unregularized network on the validation split",
 )
 best_epoch = int(combination_history["val_accuracy"].idxmax()) + 1
 display(

@@ -171,7 +171,10 @@ display(
 # measured on augmented images with dropout active, so it lies below its validation accuracy.
 
 # %%
-show_figure(figures.accuracy_curves_side_by_side(curves, panel="model", hue="seed"))
+show_figure(
+    figures.accuracy_curves_side_by_side(curves, panel="model", hue="seed"),
+    caption="Training and validation accuracy per epoch of both CNNs (validation runs)",
+)
 stability = validation_stability(curves, by=["model", "seed"])
 show_table(
     stability.set_index(["model", "seed"]), caption="How steadily validation accuracy evolves", decimals=3

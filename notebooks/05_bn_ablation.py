@@ -318,7 +318,10 @@ mean_curves = (
 )
 for classes in datasets:
     display(Markdown(f"**{classes}**"))
-    show_figure(figures.learning_curves(mean_curves[mean_curves["classes"] == classes], hue="model"))
+    show_figure(
+        figures.learning_curves(mean_curves[mean_curves["classes"] == classes], hue="model"),
+        caption=f"{classes}: accuracy and loss per epoch, means over the seeds",
+    )
 
 # %% [markdown]
 # ## Evaluation of one model per configuration

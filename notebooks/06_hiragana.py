@@ -126,14 +126,18 @@ show_table(class_table, caption=f"{NAME}: classes and images per subset", decima
 show_figure(
     figures.class_counts(
         class_table.set_index(pd.Index(labels, name="class"))[["train", "validation", "test"]]
-    )
+    ),
+    caption=f"{NAME}: images per class in each subset",
 )
 
 # %% [markdown]
 # Random training examples of each class (one row per class):
 
 # %%
-show_figure(figures.sample_grid(data.x_train, data.y_train, labels, per_class=10))
+show_figure(
+    figures.sample_grid(data.x_train, data.y_train, labels, per_class=10),
+    caption=f"{NAME}: 10 random training images of each class",
+)
 
 
 # %% [markdown]
@@ -213,7 +217,10 @@ COLUMNS = {
 }
 
 curves = runs.curves(dataset=params.dataset, seed=FIRST_SEED)
-show_figure(figures.learning_curves(curves, hue="model"))
+show_figure(
+    figures.learning_curves(curves, hue="model"),
+    caption=f"{NAME}: accuracy and loss per epoch of each model (seed {FIRST_SEED})",
+)
 per_run = runs_on(params.dataset)
 result_table = summarized(per_run)
 source = {f"dense, dropout {rate:g}": accuracy for rate, accuracy in SOURCE_DENSE.items()}

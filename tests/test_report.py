@@ -322,3 +322,36 @@ def test_title_written_by_the_notebook_from_its_params(tmp_path):
     assert re.search(r"^Title:\s+Fashion-MNIST against MNIST$", info, re.MULTILINE)
     assert "<title>Fashion-MNIST against MNIST</title>" in outputs.html.read_text(encoding="utf-8")
     assert pdf_text(outputs.pdf).count("Fashion-MNIST against MNIST") == 1  # on the title page only
+
+
+def test_figures_carry_numbered_captions_in_html_and_pdf(tmp_path):
+    """show_figure's captions: "Figure 1: ...", "Figure 2: ..." under the figures, in both reports."""
+    import base64
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from charrec.report import figure_caption
+
+    def figure_outputs(caption: str) -> list:
+        figure, _ = plt.subplots(figsize=(4, 2))
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        plt.close(figure)
+        image = new_output(
+            "display_data",
+            data={"image/png": base64.b64encode(buffer.getvalue()).decode(), "text/plain": "figure"},
+        )
+        return [image, new_output("display_data", data=figure_caption(caption))]
+
+    cells = [new_markdown_cell("# Captions"), new_code_cell(""), new_code_cell("")]
+    cells[1].outputs = figure_outputs("Learning curves & loss")
+    cells[2].outputs = figure_outputs("Confusion matrix")
+    outputs = render(cells, "captions", tmp_path)
+    text = " ".join(pdf_text(outputs.pdf).split())
+    assert "Figure 1: Learning curves & loss" in text and "Figure 2: Confusion matrix" in text
+    html_text = outputs.html.read_text(encoding="utf-8")
+    assert html_text.count('class="figure-caption"') == 2 and 'content: "Figure "' in html_text

@@ -32,7 +32,10 @@ def show_test_evaluation(
         caption=f"Per-class precision, recall and F1 on the test set ({model_label})",
         decimals=4,
     )
-    show_figure(figures.confusion_heatmap(confusion(y_test, predicted, len(class_names)), class_names))
+    show_figure(
+        figures.confusion_heatmap(confusion(y_test, predicted, len(class_names)), class_names),
+        caption=f"Confusion matrix on the test set ({model_label}): true class by row, predicted by column",
+    )
     if gallery_size and len(mistakes):
         display(
             Markdown(
@@ -40,5 +43,8 @@ def show_test_evaluation(
                 "(true → predicted, confidence of the prediction):"
             )
         )
-        show_figure(figures.misclassified_gallery(x_test, mistakes, class_names, gallery_size))
+        show_figure(
+            figures.misclassified_gallery(x_test, mistakes, class_names, gallery_size),
+            caption=f"The most confident mistakes on the test set ({model_label})",
+        )
     return {"test_accuracy": accuracy, "misclassified": len(mistakes)}

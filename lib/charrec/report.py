@@ -1,5 +1,6 @@
 """Helpers that make an executed notebook read like a report in HTML and in LaTeX/PDF."""
 
+import html
 import os
 import platform
 import re
@@ -96,9 +97,22 @@ def printable_class_names(class_names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(romaji.get(name, name.encode("unicode_escape").decode()) for name in class_names)
 
 
-def show_figure(figure: plt.Figure) -> None:
+def figure_caption(caption: str) -> dict:
+    """The display bundle of a numbered figure caption: "Figure N: caption" in the HTML report (the
+    template's CSS counter) and in the PDF (LaTeX's figure counter)."""
+    return {
+        "text/html": f'<p class="figure-caption">{html.escape(caption)}</p>',
+        "text/latex": f"\\captionof{{figure}}{{{_latex_escape(caption)}}}",
+        "text/plain": f"Figure: {caption}",
+    }
+
+
+def show_figure(figure: plt.Figure, caption: str | None = None) -> None:
+    """Display a figure and close it; with `caption`, a numbered caption below it (`figure_caption`)."""
     display(figure)
     plt.close(figure)
+    if caption:
+        display(figure_caption(caption), raw=True)
 
 
 def _is_number(value) -> bool:
