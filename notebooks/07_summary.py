@@ -12,10 +12,10 @@
 # ---
 
 # %% [markdown]
-# # Summary: the whole study on one page
+# # Summary: the whole study at a glance
 #
 # Five course reports on MNIST and Kuzushiji-MNIST each gave a handful of numbers from single runs.
-# This page puts every model of this study side by side, re-measured with several seeds where the
+# This report puts every model of this study side by side, re-measured with several seeds where the
 # notebooks say so, beside the source reports' figures and published reference points, with the
 # cost of each result in training time. It reads only the notebooks' metrics files, so it re-runs in
 # seconds; `reports/index.html` links every report.

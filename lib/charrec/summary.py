@@ -1,4 +1,4 @@
-"""The study on one page: every model's headline numbers, read from the notebooks' metrics files only."""
+"""The study at a glance: every model's headline numbers, read from the notebooks' metrics files only."""
 
 import json
 import platform
