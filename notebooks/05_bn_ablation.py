@@ -295,8 +295,8 @@ def verdict(classes: str) -> str:
         + interval_verdict(
             result["difference_ci_low"], result["difference_ci_high"], params.confidence, worse="BN is worse"
         )
-        + f". McNemar: {sum(p < 1 - params.confidence for p in p_values)} of {len(p_values)} seed pairs "
-        "differ "
+        + f". McNemar: {(differing := sum(p < 1 - params.confidence for p in p_values))} of {len(p_values)} "
+        f"seed pairs {'differs' if differing == 1 else 'differ'} "
         f"at the {100 * (1 - params.confidence):.0f} % level (p = {', '.join(f'{p:.3g}' for p in p_values)})."
     )
 
