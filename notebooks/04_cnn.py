@@ -368,12 +368,7 @@ if params.test_time_shift:
         verdict += (
             f"They helped there, so they are applied to the test images, once: the single models change by "
             f"{100 * single_change:+.2f} points on average, the ensemble by {ensemble_change:+d} images. "
-            + (
-                "On the test set the shifts do not help the ensemble: its members' errors already cancel "
-                "much of what the shifts would."
-                if ensemble_change <= 0
-                else ""
-            )
+            + ("On the test set they did not help the ensemble." if ensemble_change <= 0 else "")
         )
         shift_metrics |= dict(
             test_accuracy_with_shifts=[round(float(a), 6) for a in with_shifts],

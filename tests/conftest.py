@@ -169,15 +169,20 @@ def apply_small_profile(project: Path, mnist_folder: Path) -> None:
     (project / "params" / "data.yaml").write_text(yaml.safe_dump(data_params, allow_unicode=True))
 
 
-@pytest.fixture(scope="session")
-def project(tmp_path_factory, mnist_folder) -> Path:
-    """A copy of the project's files (as git sees them) with the small profile's params, after `dvc repro`."""
-    copy = tmp_path_factory.mktemp("project")
+def copy_project_files(copy: Path) -> Path:
+    """Copy the project's files as git sees them (tracked and untracked, not ignored) into `copy`."""
     files = run(["git", "ls-files", "-co", "--exclude-standard"], PROJECT_ROOT).stdout.split("\n")
     for name in filter(None, files):
         if (PROJECT_ROOT / name).is_file():
             (copy / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(PROJECT_ROOT / name, copy / name)
+    return copy
+
+
+@pytest.fixture(scope="session")
+def project(tmp_path_factory, mnist_folder) -> Path:
+    """A copy of the project's files (as git sees them) with the small profile's params, after `dvc repro`."""
+    copy = copy_project_files(tmp_path_factory.mktemp("project"))
     apply_small_profile(copy, mnist_folder)
     for command in (
         ["git", "init", "-q"],

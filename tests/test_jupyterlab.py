@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENV, PROJECT_ROOT, apply_small_profile, run
+from conftest import ENV, PROJECT_ROOT, apply_small_profile, copy_project_files, run
 
 pytestmark = pytest.mark.e2e
 NOTEBOOK = "notebooks/01_data_exploration.py"  # the cheapest notebook that draws figures
@@ -35,12 +35,7 @@ def free_port() -> int:
 @pytest.fixture
 def lab_project(tmp_path, mnist_folder) -> Path:
     """A git copy of the project's files with the small profile's prepared MNIST."""
-    copy = tmp_path / "project"
-    files = run(["git", "ls-files", "-co", "--exclude-standard"], PROJECT_ROOT).stdout.split("\n")
-    for name in filter(None, files):
-        if (PROJECT_ROOT / name).is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(PROJECT_ROOT / name, copy / name)
+    copy = copy_project_files(tmp_path / "project")
     apply_small_profile(copy, mnist_folder)
     run(["git", "init", "-q"], copy)
     run(["git", "add", "-A"], copy)

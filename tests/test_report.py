@@ -118,6 +118,26 @@ def render(cells: list, name: str, root: Path) -> NotebookOutputs:
     return outputs
 
 
+def figure_output(image_format: str, size: tuple[float, float]):
+    """A display_data output holding an empty matplotlib figure as PNG or PDF, as a kernel shows it."""
+    import base64
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, _ = plt.subplots(figsize=size)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=image_format)
+    plt.close(figure)
+    mime = {"png": "image/png", "pdf": "application/pdf"}[image_format]
+    return new_output(
+        "display_data", data={mime: base64.b64encode(buffer.getvalue()).decode(), "text/plain": "figure"}
+    )
+
+
 def test_table_captions_are_numbered_above_the_tables(report):
     text = pdf_text(report.pdf, "-layout")
     # The Markdown table (no caption) takes no number: the PDF's numbers are the HTML's.
@@ -281,22 +301,7 @@ def test_html_reads_offline(report):
 def test_heading_and_lead_in_stay_with_their_figure(tmp_path):
     """A heading and its one-line lead-in near the foot of a page move to the next page with the figure
     that follows them, instead of staying alone at the bottom."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import base64
-    import io
-
-    import matplotlib.pyplot as plt
-
-    figure, _ = plt.subplots(figsize=(6, 4))
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="pdf")
-    plt.close(figure)
-    image = new_output(
-        "display_data",
-        data={"application/pdf": base64.b64encode(buffer.getvalue()).decode(), "text/plain": "figure"},
-    )
+    image = figure_output("pdf", (6, 4))
     filler = " ".join(["Filler words make a paragraph of some length here."] * 8)
     # Six paragraphs leave room on page 1 for the heading and its sentence (without the hint they stay
     # there, measured), not for the figure
@@ -326,26 +331,10 @@ def test_title_written_by_the_notebook_from_its_params(tmp_path):
 
 def test_figures_carry_numbered_captions_in_html_and_pdf(tmp_path):
     """show_figure's captions: "Figure 1: ...", "Figure 2: ..." under the figures, in both reports."""
-    import base64
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from charrec.report import figure_caption
 
     def figure_outputs(caption: str) -> list:
-        figure, _ = plt.subplots(figsize=(4, 2))
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-        plt.close(figure)
-        image = new_output(
-            "display_data",
-            data={"image/png": base64.b64encode(buffer.getvalue()).decode(), "text/plain": "figure"},
-        )
-        return [image, new_output("display_data", data=figure_caption(caption))]
+        return [figure_output("png", (4, 2)), new_output("display_data", data=figure_caption(caption))]
 
     cells = [new_markdown_cell("# Captions"), new_code_cell(""), new_code_cell("")]
     cells[1].outputs = figure_outputs("Learning curves & loss")
