@@ -65,4 +65,4 @@ run: setup
 
 test: setup
 	ruff check . && ruff format --check .   # style: pyproject.toml [tool.ruff]
-	pytest -q
+	pytest -q -n auto --dist loadfile   # one worker per core; a test file stays on one worker

@@ -359,9 +359,9 @@ display(
             if recipe.shift_fraction
             else ""
         )
-        + "The validation run of the final recipe:"
     )
 )
+display(Markdown("The validation run of the final recipe:"))  # its own block: kept with the figure
 combination_history = pd.DataFrame(combination["history"])
 show_figure(
     figures.learning_curves(

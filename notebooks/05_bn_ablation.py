@@ -70,7 +70,14 @@ from charrec.params import BatchNormAblationParams
 from charrec.prepared import load_prepared, prepared_path, with_grouped_classes
 from charrec.references import BN_ABLATION_PARAMETER_COUNT as SOURCE_PARAMETER_COUNT
 from charrec.references import BN_ABLATION_TEST_ACCURACY as SOURCE_TEST_ACCURACY
-from charrec.report import model_summary, setup_notebook, show_figure, show_provenance, show_table
+from charrec.report import (
+    model_summary,
+    p_value_text,
+    setup_notebook,
+    show_figure,
+    show_provenance,
+    show_table,
+)
 from charrec.tasks import results_for
 
 params = BatchNormAblationParams.from_namespace(globals())
@@ -263,7 +270,7 @@ show_table(
     .set_index(["classes", "seed"])
     .rename(columns={"right only in A": "right only without BN", "right only in B": "right only with BN"})
     .assign(
-        **{"McNemar p": lambda table: table["McNemar p"].map("{:.3g}".format)}
+        **{"McNemar p": lambda table: table["McNemar p"].map(p_value_text)}
     ),  # small p-values stay visible
     caption="Paired comparison per seed on the test set (McNemar's exact test, two-sided)",
     decimals=2,
@@ -297,7 +304,7 @@ def verdict(classes: str) -> str:
         )
         + f". McNemar: {(differing := sum(p < 1 - params.confidence for p in p_values))} of {len(p_values)} "
         f"seed pairs {'differs' if differing == 1 else 'differ'} "
-        f"at the {100 * (1 - params.confidence):.0f} % level (p = {', '.join(f'{p:.3g}' for p in p_values)})."
+        f"at the {100 * (1 - params.confidence):.0f} % level (p = {', '.join(map(p_value_text, p_values))})."
     )
 
 

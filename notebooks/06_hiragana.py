@@ -21,7 +21,7 @@ dense_batch_size = 256  # images per batch of the dense networks
 dense_max_epochs = 40  # upper bound; early stopping on validation accuracy decides
 early_stopping_patience = 5  # epochs without improvement before stopping (best weights kept)
 cnn = {  # the CNN report's improved CNN, with the same settings by default
-    "filters": [16, 32, 64],  # channels of the three stages (full, half, quarter resolution)
+    "filters": [24, 48, 96],  # channels of the three stages (full, half, quarter resolution)
     "dense_units": 128,  # units of the hidden dense layer
     "dropout": 0.3,  # dropout rate after the hidden dense layer
     "rotation_degrees": 10.0,  # augmentation: random rotation up to ± this angle

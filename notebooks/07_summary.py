@@ -25,11 +25,13 @@ metrics_dir = "../metrics"  # where the notebooks' metrics files are (relative t
 reports_dir = "../reports"  # where the reports are; reports/index.html is written there
 
 # %%
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
+from adjustText import adjust_text
 from IPython.display import Markdown, display
 from matplotlib.ticker import LogLocator, NullFormatter, StrMethodFormatter
 
@@ -109,26 +111,31 @@ figure, axes = plt.subplots(1, panels, figsize=(7 * panels, 4.8), squeeze=False)
 for axis, (dataset, group) in zip(axes.ravel(), models.groupby("dataset")):
     sns.scatterplot(data=group, x="train seconds", y="test accuracy", hue="notebook", s=70, ax=axis)
     axis.set_xscale("log")  # before the labels, which are placed in the axis' data range
-    for _, point in group.iterrows():  # every point names its model
-        axis.annotate(
+    labels = [  # every point names its model; placed apart by adjustText below
+        axis.text(
+            point["train seconds"],
+            point["test accuracy"],
             point["model"].replace("_", " "),
-            (point["train seconds"], point["test accuracy"]),
-            xytext=(5, 3),
-            textcoords="offset points",
             fontsize=9,
+            va="bottom",  # starting above its point
         )
-    for _, anchor in PUBLISHED_ANCHORS[PUBLISHED_ANCHORS["dataset"] == dataset].iterrows():
-        axis.axhline(anchor["test accuracy"], color="grey", linestyle=":", linewidth=1)
-        axis.annotate(
-            f"{anchor['model']} ({100 * anchor['test accuracy']:.2f} %)",
-            (1.0, anchor["test accuracy"]),
-            xycoords=("axes fraction", "data"),
-            xytext=(-3, 2),
-            textcoords="offset points",
-            ha="right",
-            fontsize=9,
-            color="grey",
-        )
+        for _, point in group.iterrows()
+    ]
+    # The published reference points: dotted lines, named on the right outside the panel (never over a point)
+    published = PUBLISHED_ANCHORS[PUBLISHED_ANCHORS["dataset"] == dataset]
+    for value in published["test accuracy"]:
+        axis.axhline(value, color="grey", linestyle=":", linewidth=1)
+    names = axis.secondary_yaxis("right")
+    names.set_yticks(
+        published["test accuracy"].to_list(),
+        [
+            textwrap.fill(f"{model} ({100 * value:.2f} %)", 24)
+            for model, value in zip(published["model"], published["test accuracy"])
+        ],
+        fontsize=8,
+        color="grey",
+    )
+    names.tick_params(length=0)
     axis.set(
         title=dataset_name(dataset),
         xlabel="training seconds per run (log scale)",
@@ -141,7 +148,17 @@ for axis, (dataset, group) in zip(axes.ravel(), models.groupby("dataset")):
     axis.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     axis.xaxis.set_minor_formatter(NullFormatter())
     axis.yaxis.set_major_formatter(StrMethodFormatter("{x:.2%}"))
-    axis.legend(fontsize=9, title="notebook", title_fontsize=9, loc="lower right")
+    legend = axis.legend(fontsize=9, title="notebook", title_fontsize=9, loc="lower right")
+    # No label covers a point, another label or the legend
+    adjust_text(
+        labels,
+        x=group["train seconds"].to_numpy(),
+        y=group["test accuracy"].to_numpy(),
+        objects=[legend],
+        ax=axis,
+        expand=(1.15, 1.6),  # room around each label, as a factor of its size
+        arrowprops={"arrowstyle": "-", "color": "grey", "linewidth": 0.5},
+    )
 figure.tight_layout()
 show_figure(figure, caption="Test accuracy against training time per run, with published reference points")
 

@@ -201,3 +201,19 @@ def project(tmp_path_factory, mnist_folder) -> Path:
         run(command, copy)
     run(["dvc", "repro"], copy)
     return copy
+
+
+# The longest test files first, so that pytest-xdist (`make test`: `-n auto --dist loadfile`) starts them at
+# once on different workers: the tests sharing the small-profile `project` (one file, one worker) and the
+# clean clone's own pipeline.
+LONGEST_FIRST = ("test_pipeline_e2e.py", "test_clean_clone_e2e.py")
+
+
+def pytest_collection_modifyitems(items):
+    """Run the longest test files first (see LONGEST_FIRST); the order within each file is kept."""
+
+    def rank(item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # a stable sort

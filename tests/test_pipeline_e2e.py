@@ -1,20 +1,34 @@
 """End to end, for real: DVC runs papermill, TensorFlow and nbconvert on a small profile of real MNIST
-in a temporary copy of the project, and the reports, metrics and caching behave as the README says."""
+in a temporary copy of the project, and the reports, metrics and caching behave as the README says; an
+interruption loses nothing and leaves nothing that looks complete; the same params and seed give the same
+numbers. Every test that uses the shared `project` is in this file, so that pytest-xdist (`--dist
+loadfile`) runs them all on one worker, in this order, on one copy."""
 
 import csv
 import io
 import json
+import os
+import shutil
+import signal
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import yaml
 
 from charrec.params import SCHEMAS
-from conftest import PROJECT_ROOT, run
+from conftest import ENV, PROJECT_ROOT, run
 
 pytestmark = pytest.mark.e2e
 NOTEBOOKS = sorted(name for name in SCHEMAS if name != "data")
+DENSE_RESULTS = (
+    "reports/02_dense_baseline.html",
+    "reports/02_dense_baseline.pdf",
+    "reports/executed/02_dense_baseline.ipynb",
+    "metrics/02_dense_baseline.json",
+)
 
 
 def test_every_notebook_has_a_small_profile():
@@ -101,8 +115,11 @@ def test_a_report_fix_re_renders_without_training(project, edit):
     try:
         for path, change in edits.items():
             path.write_text(change(path.read_text()))
+        # The template edit makes every report stale: `dvc status` names them, and one is rendered (all
+        # seven would take a minute longer and test nothing more).
+        stale = run(["dvc", "status"], project).stdout
         start = time.perf_counter()
-        result = run(["dvc", "repro"], project)
+        result = run(["dvc", "repro"] + (["report@04_cnn"] if edit != "notebook prose" else []), project)
         output = result.stdout
         seconds = time.perf_counter() - start
         html = (project / "reports" / "04_cnn.html").read_text(encoding="utf-8")
@@ -111,6 +128,11 @@ def test_a_report_fix_re_renders_without_training(project, edit):
             path.write_bytes(content)
         run(["dvc", "checkout", "--force"], project)
     assert "Running stage 'train@" not in output and "Running stage 'data@" not in output
+    stale_stages = {line.strip().rstrip(":") for line in stale.splitlines() if line and not line[0].isspace()}
+    trained = ("02_dense_baseline", "03_regularization", "04_cnn", "05_bn_ablation", "06_hiragana")
+    every_report = {f"report@{name}" for name in trained} | {"01_data_exploration", "07_summary"}
+    expected = {"report@04_cnn"} if edit == "notebook prose" else every_report
+    assert stale_stages == expected, stale
     assert "Running stage 'report@04_cnn'" in output
     for noise in ("absl::InitializeLog", "oneDNN custom operations", "[IPKernelApp]"):  # kernel's stderr
         assert noise not in output + result.stderr, noise
@@ -144,13 +166,25 @@ def test_parameter_sweeps_run_from_the_experiment_queue(project):
     run(
         ["dvc", "exp", "run", "--queue", "-S", "params/01_data_exploration.yaml:samples_per_class=2"], project
     )
-    run(["dvc", "queue", "start", "-j", "1"], project)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        queue = run(["dvc", "queue", "status"], project).stdout
-        if "Queued" not in queue and "Running" not in queue:
-            break
-        time.sleep(3)
+    # The worker runs in the background and keeps this command's output streams: capturing them would
+    # wait for the worker to exit, which an idle worker may not do for many minutes.
+    subprocess.run(
+        ["dvc", "queue", "start", "-j", "1"],
+        cwd=project,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            queue = run(["dvc", "queue", "status"], project).stdout
+            if "Queued" not in queue and "Running" not in queue:
+                break
+            time.sleep(3)
+    finally:
+        run(["dvc", "queue", "stop"], project, check=False)
     assert "Success" in queue, queue
     table = csv.DictReader(io.StringIO(run(["dvc", "exp", "show", "--no-pager", "--csv"], project).stdout))
     assert "2" in {row["samples_per_class"] for row in table}
@@ -176,6 +210,93 @@ def test_failing_notebook_keeps_partial_notebook_and_removes_results(project):
         "metrics/01_data_exploration.json",
     ):
         assert not (project / stale).exists(), stale
+    run(["dvc", "repro", "01_data_exploration"], project)  # the next tests start from a complete project
+
+
+# Interruptions and determinism
+
+
+def is_timing(key: str) -> bool:
+    return "second" in key or key.startswith("ms_per_step")  # seconds, images per second, ms per step
+
+
+def without_timings(value):
+    """Metrics with the wall-clock fields removed: what must be identical from run to run."""
+    if isinstance(value, dict):
+        return {key: without_timings(item) for key, item in value.items() if not is_timing(key)}
+    return value
+
+
+def metrics_of(project: Path) -> dict:
+    return {
+        path.name: without_timings(json.loads(path.read_text()))
+        for path in sorted((project / "metrics").glob("*.json"))
+    }
+
+
+@pytest.fixture(scope="module")
+def first_metrics(project):
+    return metrics_of(project)
+
+
+def interrupt_when_running(command: list[str], project: Path, sig: int) -> int:
+    """Start `command` in its own process group, wait until the dense notebook is executing, send `sig` to the
+    group."""
+    # SIGINT back to its default: a shell running pytest in the background (`pytest &`) ignores it, and
+    # children inherit that, so Ctrl-C would otherwise never reach the run.
+    process = subprocess.Popen(
+        command,
+        cwd=project,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    in_progress = project / "reports" / "failed" / "02_dense_baseline.ipynb"
+    deadline = time.monotonic() + 120
+    while not in_progress.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    time.sleep(4)  # inside the kernel: importing TensorFlow or training
+    os.killpg(process.pid, sig)
+    return process.wait(timeout=60)
+
+
+def assert_nothing_looks_complete(project: Path) -> None:
+    for result in DENSE_RESULTS:
+        assert not (project / result).exists(), f"{result} survived the interruption"
+
+
+def test_ctrl_c_removes_results_and_keeps_the_partial_notebook(project, first_metrics):
+    code = interrupt_when_running(
+        [sys.executable, "-m", "charrec.run_notebook", "02_dense_baseline"], project, signal.SIGINT
+    )
+    assert code != 0
+    assert_nothing_looks_complete(project)
+    assert (project / "reports" / "failed" / "02_dense_baseline.ipynb").is_file()
+
+
+def test_killed_run_is_redone_exactly_by_the_next_repro(project, first_metrics):
+    interrupt_when_running(["dvc", "repro", "-f", "-s", "report@02_dense_baseline"], project, signal.SIGKILL)
+    assert_nothing_looks_complete(project)
+    status = run(["dvc", "status"], project).stdout
+    assert "report@02_dense_baseline:" in status and "01_data_exploration:" not in status
+    assert "train@02_dense_baseline:" not in status  # the trained runs are untouched
+    # The next repro brings back exactly the interrupted stage's results (from DVC's cache: the lock still
+    # names the last complete run) and touches nothing else.
+    output = run(["dvc", "repro"], project).stdout
+    assert "Running stage '01_data_exploration'" not in output
+    assert "Data and pipelines are up to date." in run(["dvc", "status"], project).stdout
+    for result in DENSE_RESULTS:
+        assert (project / result).exists(), result
+
+
+def test_same_params_and_seed_give_identical_metrics(project, first_metrics):
+    """Retrain the dense baseline from scratch (its stored runs removed): the same numbers."""
+    shutil.rmtree(project / "runs" / "02_dense_baseline")
+    output = run(["dvc", "repro", "train@02_dense_baseline", "report@02_dense_baseline"], project).stdout
+    assert "training 2 with" in output  # both runs trained again
+    assert metrics_of(project)["02_dense_baseline.json"] == first_metrics["02_dense_baseline.json"]
 
 
 def test_unavailable_dataset_skips_only_its_notebook_with_one_clear_message(project):

@@ -115,6 +115,12 @@ def show_figure(figure: plt.Figure, caption: str | None = None) -> None:
         display(figure_caption(caption), raw=True)
 
 
+def p_value_text(p: float) -> str:
+    """A p-value as reports print it, in tables and prose alike: three decimals, or "< 0.001" (the APA
+    style's convention, Publication Manual of the APA, 7th ed., 6.36)."""
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def _is_number(value) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
         value, (bool, np.bool_)

@@ -124,6 +124,7 @@ LINE_WIDTH_PT = 472.0
 TEXT_HEIGHT_PT = 720.0
 PAPER_HEIGHT_PT = 845.0
 BASELINE_PT = 13.6
+INTEXT_SEPARATION_PT = 14.0  # \intextsep of the 11 pt article class (12 pt plus stretch)
 CHARACTERS_PER_LINE = 95
 MAX_LEAD_PT = 0.3 * TEXT_HEIGHT_PT  # text longer than this before a figure or table may part from it
 # A paragraph longer than this (about 6 lines) is no lead-in: a heading above it stays with it (the template's
@@ -171,12 +172,13 @@ def _figure_height(pdf: str) -> float | None:
 
 
 def _table_height(latex: str) -> float:
-    """Height in points of charrec.report's table: caption, header and rows (the first rows of a long one)."""
+    """Height in points of charrec.report's table: caption, header and rows (the first rows of a long one),
+    and the space LaTeX keeps above and below an in-text float (2 × \\intextsep, about 12 pt each)."""
     size = 9.0 if "\\footnotesize" in latex or "\\scriptsize" in latex else 10.0
     rows = len(TABLE_ROW.findall(latex))
     if "longtable" in latex:
         rows = min(rows, 8)
-    return 2 * BASELINE_PT + rows * size * 1.25 + 12.0
+    return 2 * BASELINE_PT + rows * size * 1.25 + 12.0 + 2 * INTEXT_SEPARATION_PT
 
 
 def _blocks(notebook) -> list[_Block]:
