@@ -186,7 +186,7 @@ display(
 #
 # **Protocol.** Each sweep point retrains the same network from scratch on a stratified subset of
 # the training images with one regularizer at one strength, everything else fixed, and is scored on
-# all 10,000 validation images. A subset (instead of all 50,000 images) keeps some 25 runs within the
+# all 10,000 validation images. A subset (instead of all 50,000 images) keeps the sweeps' runs within the
 # pipeline's time budget; it also makes the network overfit harder, so the effect of each regularizer
 # is easy to see. The price: absolute accuracies are lower than on 50,000 images, and the best
 # strength of a weight penalty depends on the amount of data (a penalty added to the mean loss weighs
@@ -544,6 +544,8 @@ write_metrics(
             misclassified=final_table["misclassified"].tolist(),
             misclassified_first_seed=headline["misclassified"],
             validation_accuracy_mean=combination["validation_accuracy"],
+            train_accuracy=combination["train_accuracy"],  # the validation run's (50,000 images)
+            validation_accuracy=combination["validation_accuracy"],
             source_test_accuracy=SOURCE["test_accuracy"],
             source_misclassified=SOURCE["misclassified"],
         ),

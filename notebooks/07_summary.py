@@ -141,7 +141,7 @@ for axis, (dataset, group) in zip(axes.ravel(), models.groupby("dataset")):
         xlabel="training seconds per run (log scale)",
         ylabel="test accuracy",
     )
-    axis.margins(x=0.15, y=0.08)
+    axis.margins(x=0.25, y=0.08)  # room for the labels of the outermost points
     # Labels on the powers of ten and at 2 and 5 times them only (the minor ticks unlabelled): log axes
     # otherwise label every minor tick and the labels overprint.
     axis.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))

@@ -186,7 +186,7 @@ def test_number_formats_without_rendering():
         "validation accuracy (%)": ["98.77", "50.00"],
         "gap (points)": ["4.51", "-0.20"],  # a difference of accuracies in percentage points
         "difference (points)": ["0.410", "-0.250"],  # already in points: left as it is
-        "misclassified": ["96.7", "101.0"],  # a mean of counts: one decimal
+        "misclassified": ["96.7", "101"],  # a mean of counts with one decimal, a count without
         "training seconds": ["61.0", "7.0"],
         "s per run": ["2.2", "3.0"],
         "images/s": ["1,234", "100"],
@@ -272,7 +272,7 @@ def test_a_table_with_repeated_index_labels_is_shown(monkeypatch):
     monkeypatch.setattr("charrec.report.display", lambda bundle, raw=False: shown.append(bundle))
     show_table(table, caption="repeated labels")
     html, latex = shown[0]["text/html"], shown[0]["text/latex"]
-    assert html.count("conv16@7x7") == 2 and "4,526" in html and "repeated labels" in latex
+    assert html.count("conv16@7x7") == 2 and "4,526" in html and "Repeated labels" in latex  # capitalised
 
 
 def test_kernel_stderr_reaches_the_terminal_without_start_up_noise(tmp_path, capsys):

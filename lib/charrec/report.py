@@ -97,9 +97,16 @@ def printable_class_names(class_names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(romaji.get(name, name.encode("unicode_escape").decode()) for name in class_names)
 
 
+def sentence_case(caption: str) -> str:
+    """A caption as every caption starts: with a capital ("max-norm radius sweep" -> "Max-norm radius
+    sweep"); the rest is left as written (model and dataset names keep their case)."""
+    return caption[:1].upper() + caption[1:]
+
+
 def figure_caption(caption: str) -> dict:
     """The display bundle of a numbered figure caption: "Figure N: caption" in the HTML report (the
     template's CSS counter) and in the PDF (LaTeX's figure counter)."""
+    caption = sentence_case(caption)
     return {
         "text/html": f'<p class="figure-caption">{html.escape(caption)}</p>',
         "text/latex": f"\\captionof{{figure}}{{{_latex_escape(caption)}}}",
@@ -166,8 +173,8 @@ def _column_format(name, values: pd.Series, decimals: int):
         whole and (max(abs(float(value)) for value in numbers) > 1 or INTEGER_COLUMN.search(label))
     ):
         return "{:,.0f}".format
-    if numbers and INTEGER_COLUMN.search(label):
-        return "{:,.1f}".format  # a mean of counts
+    if numbers and INTEGER_COLUMN.search(label):  # counts and a mean of them: 163 and 96.7
+        return lambda value: f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
     return f"{{:,.{decimals}f}}".format
 
 
@@ -391,8 +398,9 @@ def show_table(table: pd.DataFrame, caption: str | None = None, decimals: int = 
 
     Numbers are formatted by what their column holds (see `_column_format`): accuracies in % with two
     decimals (the header says "(%)"), counts as integers, seconds with one decimal, images per second as
-    integers, the rest with `decimals` decimals.
+    integers, the rest with `decimals` decimals. The caption starts with a capital (`sentence_case`).
     """
+    caption = sentence_case(caption) if caption else caption
     shown, numeric = formatted_table(table, decimals)
     style = (
         shown.style.format(escape="html")

@@ -168,7 +168,7 @@ def _figure_height(pdf: str) -> float | None:
     x0, y0, x1, y1 = map(float, found.groups())
     width, height = x1 - x0, y1 - y0
     scale = min(1.0, 0.9 * LINE_WIDTH_PT / width, 0.9 * PAPER_HEIGHT_PT / height)
-    return height * scale + 2 * BASELINE_PT
+    return height * scale + 3 * BASELINE_PT  # and its caption below (up to two lines)
 
 
 def _table_height(latex: str) -> float:
@@ -209,7 +209,8 @@ def _blocks(notebook) -> list[_Block]:
 def _with_layout_hints(notebook):
     """The notebook with a `\\Needspace` before the text that leads into each figure or table (back to its
     heading, if that is near): the heading, the lead-in and the start of the figure or table then begin a
-    new page together instead of leaving the heading or its sentence alone at the foot of a page."""
+    new page together instead of leaving the heading or its sentence alone at the foot of a page. A figure
+    without such a lead-in gets its own `\\Needspace`, so that its caption stays with it."""
     notebook = copy.deepcopy(notebook)
     blocks = _blocks(notebook)
     hints: dict[tuple[int, int | None], float] = {}
@@ -218,6 +219,9 @@ def _with_layout_hints(notebook):
             hints[(block.cell, block.output)] = block.height_pt
         if block.is_text:
             continue
+        # A figure (with its caption) or table that does not fit starts the next page: a caption is never
+        # parted from its figure
+        hints[(block.cell, block.output)] = min(block.height_pt, 0.95 * TEXT_HEIGHT_PT)
         lead: list[_Block] = []
         headings = 0
         for before in reversed(blocks[:position]):
