@@ -315,6 +315,35 @@ def test_heading_and_lead_in_stay_with_their_figure(tmp_path):
     assert first_lines[0] == "The figure heading"
 
 
+def test_no_page_break_hint_parts_a_caption_from_its_figure():
+    """The layout hints put a `\\Needspace` before each figure (sized with its caption) and before the
+    lead-in of the next one, never between a figure and its caption (05's confusion matrices were parted
+    from their captions by the next figure's lead-in hint)."""
+    from charrec.report import figure_caption
+    from charrec.run_notebook import _with_layout_hints
+
+    cell = new_code_cell("")
+    cell.outputs = [
+        figure_output("pdf", (6, 3.2)),
+        new_output("display_data", data=figure_caption("The first figure")),
+        new_output("display_data", data={"text/markdown": "One sentence leads on.", "text/plain": "lead"}),
+        figure_output("pdf", (6, 3)),
+        new_output("display_data", data=figure_caption("The second figure")),
+    ]
+    hinted = _with_layout_hints(new_notebook(cells=[new_markdown_cell("# Figures"), cell]))
+    kinds = [
+        "caption"
+        if output.get("data", {}).get("text/latex", "").startswith("\\captionof")
+        else "hint"
+        if output.get("data", {}).get("text/latex", "").startswith("\\Needspace")
+        else "figure"
+        if "application/pdf" in output.get("data", {})
+        else "text"
+        for output in hinted.cells[1].outputs
+    ]
+    assert kinds == ["hint", "figure", "caption", "hint", "text", "hint", "figure", "caption"]
+
+
 def test_title_written_by_the_notebook_from_its_params(tmp_path):
     """A report whose title comes from a Markdown output (06 names the dataset it ran on) is titled by it."""
     title = new_output(

@@ -192,6 +192,8 @@ def _blocks(notebook) -> list[_Block]:
         for position, output in enumerate(cell.get("outputs", [])):
             data = output.get("data", {})
             latex = data.get("text/latex", "")
+            if latex.startswith("\\captionof"):  # a figure's caption: counted in the figure's height
+                continue
             if "\\begin{table}" in latex or "\\begin{longtable}" in latex:
                 blocks.append(_Block(index, position, _table_height(latex), False))
             elif "application/pdf" in data and _figure_height(data["application/pdf"]) is not None:
