@@ -123,8 +123,8 @@ def show_figure(figure: plt.Figure, caption: str | None = None) -> None:
 
 
 def p_value_text(p: float) -> str:
-    """A p-value as reports print it, in tables and prose alike: three decimals, or "< 0.001" (the APA
-    style's convention, Publication Manual of the APA, 7th ed., 6.36)."""
+    """A p-value as reports print it, in tables and prose alike: three decimals, or "< 0.001" below that
+    (the APA style's convention)."""
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
