@@ -24,7 +24,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 from pipeline_timing import machine  # noqa: E402  (this folder: CPU model, cores, ISA flags)
-
 from roofline import multiply_adds  # noqa: E402  (this folder: counted from the layers)
 
 from charrec.params import load_params  # noqa: E402
@@ -69,16 +68,20 @@ def specs(params, seeds: list[int]) -> list[RunSpec]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--tolerance", type=float, default=0.05, help="points of validation accuracy")
-    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "cnn_width_on_validation.json")
+    parser.add_argument(
+        "--json", type=Path, default=ROOT / "benchmarks" / "results" / "cnn_width_on_validation.json"
+    )
     args = parser.parse_args()
 
     params = load_params(ROOT / "params" / "04_cnn.yaml")
     planned = specs(params, args.seeds)
-    store = RunStore(ROOT / "scratch" / "width_on_validation", "04_cnn")
-    results = ensure_runs("04_cnn width on validation", planned, ROOT, store=store)
+    name = "04_cnn_width"  # the store's folder: scratch/width_on_validation/runs/04_cnn_width/
+    results = ensure_runs(name, planned, ROOT, store=RunStore(ROOT / "scratch" / "width_on_validation", name))
 
     rows = []
     for filters in CANDIDATES:
@@ -96,9 +99,7 @@ def main() -> None:
                 "sd": round(float(plain.std(ddof=1)), 3) if len(plain) > 1 else None,
                 "mean_shifted": round(float(shifted.mean()), 3),
                 "images_per_second": round(float(np.mean([r["images_per_second"] for r in mine]))),
-                "last_epoch_curve": [
-                    [round(e["val_accuracy"] * 100, 2) for e in r["history"]] for r in mine
-                ],
+                "last_epoch_curve": [[round(e["val_accuracy"] * 100, 2) for e in r["history"]] for r in mine],
             }
         )
     best = max(row["mean"] for row in rows)
@@ -106,7 +107,10 @@ def main() -> None:
         (row for row in rows if row["mean"] >= best - args.tolerance), key=lambda row: row["multiply_adds"]
     )
     base = np.array(rows[0]["validation_accuracy"])
-    print(f"\n{'filters':>14} {'M mult-adds':>11} {'validation %':>16} {'shifted %':>10} {'vs [16,32,64]':>14} {'img/s':>7}")
+    print(
+        f"\n{'filters':>14} {'M mult-adds':>11} {'validation %':>16} {'shifted %':>10} "
+        f"{'vs ' + str(CANDIDATES[0]):>14} {'img/s':>7}"
+    )
     for row in rows:
         diff = np.array(row["validation_accuracy"]) - base
         print(
@@ -118,8 +122,12 @@ def main() -> None:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
         json.dumps(
-            {"machine": machine(), "rule_tolerance_points": args.tolerance, "candidates": rows,
-             "chosen": chosen["filters"]},
+            {
+                "machine": machine(),
+                "rule_tolerance_points": args.tolerance,
+                "candidates": rows,
+                "chosen": chosen["filters"],
+            },
             indent=1,
         )
         + "\n"
