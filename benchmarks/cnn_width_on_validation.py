@@ -27,7 +27,7 @@ from pipeline_timing import machine  # noqa: E402  (this folder: CPU model, core
 from roofline import multiply_adds  # noqa: E402  (this folder: counted from the layers)
 
 from charrec.params import load_params  # noqa: E402
-from charrec.plans import IMPROVED_CNN, improved_cnn_options  # noqa: E402
+from charrec.plans import IMPROVED_CNN, improved_cnn_options, improved_cnn_training  # noqa: E402
 from charrec.runs import RunSpec  # noqa: E402
 from charrec.tasks import RunStore, ensure_runs  # noqa: E402
 
@@ -51,14 +51,9 @@ def specs(params, seeds: list[int]) -> list[RunSpec]:
             runs.append(
                 RunSpec(
                     key=f"filters{'-'.join(map(str, filters))}-seed{seed}",
-                    model="improved_cnn",
-                    options={**improved_cnn_options(cnn), "filters": filters},
                     seed=seed,
                     epochs=cnn.epochs,
-                    batch_size=cnn.batch_size,
-                    learning_rate=cnn.peak_learning_rate,
-                    schedule="cosine",
-                    warmup_epochs=cnn.warmup_epochs,
+                    **improved_cnn_training(cnn, filters=filters),
                     validate_every_epoch=True,
                     test_time_shift=params.test_time_shift,
                     labels={"model": IMPROVED_CNN, "filters": filters, "seed": seed},

@@ -106,3 +106,24 @@ def test_class_balance_legend_is_outside_the_bars():
     axis = figure.axes[0]
     legend = axis.get_legend().get_window_extent(renderer)
     assert legend.y0 >= axis.get_window_extent(renderer).y1 - 1  # above the plotting area
+
+
+def test_gallery_confidences_never_read_as_certain():
+    assert [figures.confidence_text(p) for p in (0.5234, 0.9949, 0.9962, 0.99949, 0.99951, 1.0)] == [
+        "52%",
+        "99%",
+        "99.6%",
+        "99.9%",
+        ">99.9%",
+        ">99.9%",
+    ]
+
+
+def test_accuracy_ticks_carry_the_digits_they_need_and_no_trailing_zeros():
+    fig, axis = figures.plt.subplots()
+    axis.plot([0, 1], [0.955, 0.957])
+    figures._percent_axis(axis)
+    fig.canvas.draw()
+    labels = [label.get_text() for label in axis.get_yticklabels() if label.get_text()]
+    assert labels and all(label.endswith("%") for label in labels)
+    assert "95.6%" in labels and not any(label.endswith("0%") and "." in label for label in labels), labels

@@ -198,16 +198,23 @@ def test_test_time_shifts_are_scored_on_validation_and_test_and_stored(tmp_path,
 
 
 def test_the_pool_shares_the_cores_when_that_finishes_sooner():
-    from charrec.tasks import pool_size
+    from charrec.tasks import finish_time, pool_size
 
-    # runs -> workers on 2 cores: 3 runs side by side finish in 1.5 run times instead of 2
-    assert {runs: pool_size(runs, 2) for runs in (1, 2, 3, 4, 5, 6, 12)} == {
+    # equal runs -> workers on 2 cores: 3 runs side by side finish in 1.5 run times instead of 2
+    assert {runs: pool_size([1.0] * runs, 2) for runs in (1, 2, 3, 4, 5, 6, 12)} == {
         1: 1,
         2: 2,
         3: 3,
         4: 2,
-        5: 5,
+        5: 3,
         6: 2,
         12: 2,
     }
-    assert pool_size(3, 1) == 1  # one slot (a GPU): one run at a time
+    assert round(finish_time([1.0] * 3, 3, 2), 6) == 1.5 and finish_time([1.0] * 3, 2, 2) == 2.0
+    assert round(finish_time([1.0] * 5, 3, 2), 6) == 2.5  # 3 side by side (1.5), then 2 at full speed
+    # 04's final runs, longest first: 3 improved CNNs (6.3) and 3 simple CNNs (1). Two workers leave one
+    # improved CNN running alone at the end (12.6); three share the cores throughout (10.95)
+    cnn = [6.3] * 3 + [1.0] * 3
+    assert round(finish_time(cnn, 2, 2), 6) == 12.6 and round(finish_time(cnn, 3, 2), 6) == 10.95
+    assert pool_size(cnn, 2) == 3
+    assert pool_size([1.0] * 3, 1) == 1  # one slot (a GPU): one run at a time

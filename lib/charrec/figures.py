@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 LABEL_WIDTH = 12  # class names longer than this wrap onto further lines in figure labels
 
@@ -36,11 +36,9 @@ def _integer_ticks(axis, which: str = "x") -> None:
 def _percent_axis(axis, points: bool = False) -> None:
     """An accuracy axis (fractions) labelled in percent like the tables, or in percentage points for a
     difference of accuracies."""
-    axis.yaxis.set_major_formatter(
-        FuncFormatter(lambda value, _: f"{100 * value:g}")
-        if points
-        else PercentFormatter(xmax=1.0, decimals=None)  # as many decimals as the range needs
-    )
+    unit = "" if points else "%"
+    # the digits the tick needs (95.6 %, 99.55 %), never trailing zeros such as "95.600%"
+    axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{100 * value:g}{unit}"))
 
 
 def _epoch_axis(axis, **labels) -> None:
@@ -151,6 +149,14 @@ def confusion_heatmap(matrix: np.ndarray, class_names) -> plt.Figure:
     return fig
 
 
+def confidence_text(probability: float) -> str:
+    """A model's confidence for a gallery title: whole percent, one decimal above 99.5 % and '>99.9%' above
+    99.95 %, so that no mistake reads as a certain '100%'."""
+    if probability >= 0.9995:
+        return ">99.9%"
+    return f"{probability:.1%}" if probability >= 0.995 else f"{probability:.0%}"
+
+
 def misclassified_gallery(images: np.ndarray, mistakes: pd.DataFrame, class_names, count: int) -> plt.Figure:
     """The `count` most confident mistakes, each titled above its image 'true', '→ predicted' and the
     confidence, one per line; long class names wrap and the titles shrink to fit their column."""
@@ -158,7 +164,13 @@ def misclassified_gallery(images: np.ndarray, mistakes: pd.DataFrame, class_name
     columns = 8
     rows = max(1, int(np.ceil(len(shown) / columns)))
     titles = [
-        f"{_wrapped(class_names[row.true])}\n→ {_wrapped(class_names[row.predicted])}\n{row.confidence:.0%}"
+        "\n".join(
+            (
+                _wrapped(class_names[row.true]),
+                f"→ {_wrapped(class_names[row.predicted])}",
+                confidence_text(row.confidence),
+            )
+        )
         for row in shown.itertuples()
     ]
     size = _label_size(titles, 0.8, largest=8.0)

@@ -170,6 +170,20 @@ def improved_cnn_options(cnn) -> dict:
     }
 
 
+def improved_cnn_training(cnn, **options) -> dict:
+    """`RunSpec` arguments of the improved CNN from a `CnnSettings` params section (04's `improved`, 06's
+    `cnn`): the builder and its options (`options` replace some, e.g. filters=[16, 32, 64]), the batch
+    size, and Adam's peak learning rate with its warm-up and cosine decay. Epochs are the caller's."""
+    return dict(
+        model="improved_cnn",
+        options={**improved_cnn_options(cnn), **options},
+        batch_size=cnn.batch_size,
+        learning_rate=cnn.peak_learning_rate,
+        schedule="cosine",
+        warmup_epochs=cnn.warmup_epochs,
+    )
+
+
 def cnn(params) -> list[RunSpec]:
     """04: with the first seed, each CNN on the training part, validated every epoch (the improved CNN's
     full schedule, early stopping watching its second half); then every seed on all training images."""
@@ -180,15 +194,7 @@ def cnn(params) -> list[RunSpec]:
         learning_rate=params.simple_learning_rate,
         steps_per_execution=params.simple_steps_per_execution,
     )
-    improved = dict(
-        model="improved_cnn",
-        options=improved_cnn_options(params.improved),
-        batch_size=params.improved.batch_size,
-        learning_rate=params.improved.peak_learning_rate,
-        schedule="cosine",
-        warmup_epochs=params.improved.warmup_epochs,
-        test_time_shift=params.test_time_shift,
-    )
+    improved = {**improved_cnn_training(params.improved), "test_time_shift": params.test_time_shift}
     choice_seed = params.seeds[0]
     runs = [
         RunSpec(
@@ -313,15 +319,10 @@ def hiragana(params) -> list[RunSpec]:
             runs.append(
                 RunSpec(
                     key=f"{dataset}-cnn-seed{seed}",
-                    model="improved_cnn",
                     dataset=dataset,
                     seed=seed,
-                    options={**improved_cnn_options(params.cnn), "name": "cnn"},
                     epochs=params.cnn.epochs,
-                    batch_size=params.cnn.batch_size,
-                    learning_rate=params.cnn.peak_learning_rate,
-                    schedule="cosine",
-                    warmup_epochs=params.cnn.warmup_epochs,
+                    **improved_cnn_training(params.cnn, name="cnn"),
                     validate_every_epoch=True,
                     test=True,
                     labels={"dataset": dataset, "model": "CNN", "name": "cnn", "seed": seed},

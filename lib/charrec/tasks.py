@@ -19,7 +19,6 @@ threads. Settings, from the environment:
 
 import io
 import json
-import math
 import os
 import shutil
 import subprocess
@@ -116,23 +115,40 @@ def jobs_setting() -> int:
     return os.cpu_count() or 1
 
 
-def pool_size(runs: int, slots: int, most_per_slot: int = 4) -> int:
-    """Workers for `runs` runs, where `slots` runs go at full speed at once (`jobs_setting`).
+def run_cost(spec: RunSpec) -> float:
+    """A run's relative cost: images seen in training times the model's cost per image (COST_PER_IMAGE)."""
+    return COST_PER_IMAGE.get(spec.model, 1) * spec.epochs * (spec.train_size or 60_000)
 
-    Taking equal runs, the pool finishes after ceil(runs / workers) rounds, each as long as one run
-    times max(1, workers / slots) (more workers than slots share the cores). The fewest workers with the
-    shortest finish, up to `most_per_slot` per slot: 3 runs on 2 cores get 3 workers and finish after
-    1.5 run times instead of 2; 4 runs get 2. Every worker keeps its thread count, so no result changes.
+
+def finish_time(costs: list[float], workers: int, slots: int) -> float:
+    """When a pool of `workers` finishes runs of these costs (units of one run-time at full speed per
+    unit of cost), each worker taking the next run in order when it is free, and the runs under way
+    sharing `slots` evenly (each at full speed while no more than `slots` run)."""
+    queue, active, now = list(costs), [], 0.0
+    while queue or active:
+        while queue and len(active) < workers:
+            active.append(queue.pop(0))
+        rate = min(1.0, slots / len(active))
+        step = min(active) / rate
+        now += step
+        active = [left - step * rate for left in active if left - step * rate > 1e-9 * max(costs)]
+    return now
+
+
+def pool_size(costs: list[float], slots: int, most_per_slot: int = 4) -> int:
+    """Workers for runs of these costs (in the order they start), where `slots` runs go at full speed at
+    once (`jobs_setting`): the fewest workers with the earliest `finish_time`, up to `most_per_slot` per
+    slot.
+
+    More workers than slots share the cores and leave none idle at the end: 3 equal runs on 2 cores
+    finish after 1.5 run times instead of 2; 3 long runs and 3 short ones (04's final CNNs) finish
+    after the long ones shared the cores instead of one long run going on alone. Every worker keeps its
+    thread count, so no result changes.
     """
-    if runs <= slots:
-        return max(runs, 1)
-
-    def finish(workers: int) -> float:
-        return math.ceil(runs / workers) * max(1.0, workers / slots)
-
-    return min(
-        range(slots, min(runs, most_per_slot * slots) + 1), key=lambda workers: (finish(workers), workers)
-    )
+    if len(costs) <= slots:
+        return max(len(costs), 1)
+    options = range(slots, min(len(costs), most_per_slot * slots) + 1)
+    return min(options, key=lambda workers: (round(finish_time(costs, workers, slots), 6), workers))
 
 
 def import_tensorflow_quietly():
@@ -278,10 +294,8 @@ def ensure_runs(
     # Threads per run follow the setting, not the number of runs at hand: TensorFlow's results change in
     # the last digits with its thread count, and a run's result must not depend on what else is running.
     threads = max(1, (os.cpu_count() or 1) // jobs_setting())
-    jobs = jobs or pool_size(len(missing), jobs_setting())
-    missing.sort(
-        key=lambda spec: -COST_PER_IMAGE.get(spec.model, 1) * spec.epochs * (spec.train_size or 60_000)
-    )
+    missing.sort(key=lambda spec: -run_cost(spec))  # longest first
+    jobs = jobs or pool_size([run_cost(spec) for spec in missing], jobs_setting())
     log(
         f"{notebook}: {len(specs) - len(missing)} of {len(specs)} runs stored; training {len(missing)} "
         f"with {jobs} worker(s) of {threads} thread(s) each"
