@@ -235,7 +235,7 @@ def show_sweep(kind: str, intro: str) -> pd.DataFrame:
     )
     show_figure(
         figures.sweep_curve(table, SWEEP_LABELS[kind], log_x=kind in ("l1", "l2"), reference=reference),
-        caption=f"{SWEEP_LABELS[kind].capitalize()} sweep: validation accuracy and gap",
+        caption=f"{SWEEP_LABELS[kind].capitalize()} sweep: validation accuracy and train − validation gap",
     )
     best = table.loc[table["validation_accuracy"].idxmax()]
     display(

@@ -109,13 +109,13 @@ for warning in font_warnings:
 # %% [markdown]
 # ## The classes
 #
-# Index, character and the number of images per subset. The split is the project's shared one:
-# a stratified, seeded validation part of the training images.
+# Index, class (for Kuzushiji-MNIST: its character) and the number of images per subset. The split is
+# the project's shared one: a stratified, seeded validation part of the training images.
 
 # %%
 class_table = pd.DataFrame(
     {
-        "character": data.class_names,
+        "class": data.class_names,
         "train": np.bincount(data.y_train, minlength=data.num_classes),
         "validation": np.bincount(data.y_val, minlength=data.num_classes),
         "test": np.bincount(data.y_test, minlength=data.num_classes),

@@ -225,7 +225,7 @@ def sweep_curve(
     fig, (accuracy_axis, gap_axis) = plt.subplots(1, 2, figsize=(10, 3.2))
     for axis, column, label in (
         (accuracy_axis, "validation_accuracy", "validation accuracy"),
-        (gap_axis, "gap", "train − validation accuracy (points)"),
+        (gap_axis, "gap", "gap (points)"),
     ):
         axis.plot(sweep["value"], sweep[column], "o-")
         if reference is not None:
