@@ -13,17 +13,14 @@ both datasets, the training stage (every run of both datasets) and the report. I
 report stays in the clone to be looked at (reports/06_hiragana.pdf).
 """
 
-import argparse
 import json
 import os
 import re
 import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from pipeline_timing import PROJECT_ROOT, machine, timed_repro
+from pipeline_timing import clean_clone, clone_arguments, machine, timed_repro
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 # md5 of the uncompressed files of Debian's dataset-fashion-mnist 0.0~git20200523 (zalandoresearch's
@@ -40,25 +37,10 @@ FASHION_SECTION = f"""  fashion_mnist:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--keep", type=Path, help="clone into this folder and keep it (default: a temporary one)"
-    )
-    parser.add_argument("--json", type=Path, help="also write the result to this JSON file")
-    args = parser.parse_args()
+    args = clone_arguments(__doc__)
     if not sorted(FASHION_DIR.glob("*-ubyte.gz")):
         sys.exit(f"no Fashion-MNIST files in {FASHION_DIR}: apt-get install dataset-fashion-mnist")
-    clone = args.keep or Path(tempfile.mkdtemp(prefix="charrec-bench-")) / "clone"
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "PYTHONPATH": str(clone / "lib"),
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-    }
-    subprocess.run(["git", "clone", "-q", str(PROJECT_ROOT), str(clone)], check=True)
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=clone, capture_output=True, text=True
-    ).stdout.strip()
+    clone, env, commit = clean_clone(args.keep)
     data_params = clone / "params" / "data.yaml"
     data_params.write_text(data_params.read_text().replace("datasets:\n", "datasets:\n" + FASHION_SECTION, 1))
     hiragana_params = clone / "params" / "06_hiragana.yaml"

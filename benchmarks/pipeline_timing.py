@@ -83,14 +83,21 @@ def machine() -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def clone_arguments(doc: str) -> argparse.Namespace:
+    """The options of a clean-clone benchmark: --keep CLONE_DIR and --json FILE."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument(
         "--keep", type=Path, help="clone into this folder and keep it (default: a temporary one)"
     )
     parser.add_argument("--json", type=Path, help="also write the result to this JSON file")
-    args = parser.parse_args()
-    clone = args.keep or Path(tempfile.mkdtemp(prefix="charrec-bench-")) / "clone"
+    return parser.parse_args()
+
+
+def clean_clone(keep: Path | None) -> tuple[Path, dict, str]:
+    """A clone of the committed repository (empty DVC cache, no data) in `keep` or a temporary folder,
+    the environment to run its commands in (this interpreter's tools, the clone's library) and the
+    commit's short hash."""
+    clone = keep or Path(tempfile.mkdtemp(prefix="charrec-bench-")) / "clone"
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
@@ -100,8 +107,14 @@ def main() -> None:
     subprocess.run(["git", "clone", "-q", str(PROJECT_ROOT), str(clone)], check=True)
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=clone, capture_output=True, text=True
-    ).stdout
-    print(f"clean clone of {commit.strip()} in {clone}; {os.cpu_count()} logical cores\n")
+    ).stdout.strip()
+    return clone, env, commit
+
+
+def main() -> None:
+    args = clone_arguments(__doc__)
+    clone, env, commit = clean_clone(args.keep)
+    print(f"clean clone of {commit} in {clone}; {os.cpu_count()} logical cores\n")
 
     total, stages, output = timed_repro(clone, env, "--keep-going")
     failed = sorted(set(re.findall(r"failed to reproduce '([^']+)'", output)))
@@ -136,7 +149,7 @@ def main() -> None:
         args.json.write_text(
             json.dumps(
                 {
-                    "commit": commit.strip(),
+                    "commit": commit,
                     "machine": machine(),
                     "executor": {
                         "CHARREC_JOBS": os.environ.get("CHARREC_JOBS", "cores"),
