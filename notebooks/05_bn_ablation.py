@@ -205,8 +205,8 @@ display(
         f"{params.batch_size}: {runs['training seconds'].mean():.0f} s per run on average "
         f"({runs['ms per step'].mean():.1f} ms per training step, the validation passes included; "
         f"{runs['images per second'].mean():,.0f} training images per second), "
-        f"{runs['training seconds'].sum() / 60:.1f} minutes of training summed over the runs (they train "
-        "side by side, one per CPU core, so the training stage takes less wall time)."
+        f"{runs['training seconds'].sum() / 60:.1f} minutes of training summed over the runs (the training "
+        "stage runs them side by side on the machine's cores, so it takes less wall time)."
     )
 )
 

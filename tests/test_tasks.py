@@ -234,3 +234,27 @@ def test_the_longest_runs_start_first_batch_normalization_included():
     in_plan_order = finish_time([seconds[spec.options["batch_norm"]] for spec in specs], 2, 2)
     longest_first = finish_time([seconds[spec.options["batch_norm"]] for spec in ordered], 2, 2)
     assert (round(in_plan_order), round(longest_first)) == (904, 816)
+
+
+def test_ensure_runs_hands_the_pool_the_longest_runs_first_and_sizes_it_by_their_costs(tmp_path, monkeypatch):
+    from charrec import tasks
+    from charrec.params import load_params
+    from charrec.plans import plan
+
+    finals = [
+        spec
+        for spec in plan("04_cnn", load_params(PROJECT_ROOT / "params" / "04_cnn.yaml"))
+        if spec.labels["phase"] == "final"
+    ]
+    handed = {}
+
+    def record(task_list, jobs):
+        handed.update(keys=[task[0]["key"] for task in task_list], jobs=jobs)
+        return [{"key": task[0]["key"]} for task in task_list]
+
+    monkeypatch.setenv("CHARREC_JOBS", "2")
+    monkeypatch.setattr(tasks, "_map", record)
+    found = ensure_runs("04_cnn", finals, tmp_path, log=lambda line: None)
+    assert handed["jobs"] == 3  # 3 improved + 3 simple CNNs on 2 slots
+    assert [key.split("-")[1] for key in handed["keys"]] == ["improved"] * 3 + ["simple"] * 3
+    assert sorted(found) == sorted(spec.key for spec in finals)

@@ -7,12 +7,13 @@ fingerprint, the history and the scores; small, committed to git) and `models/NA
 counts only while its spec and code fingerprint equal the planned ones, so a params or code change
 retrains exactly the runs it affects.
 
-The executor is joblib: by default a process pool (loky) with one worker per CPU core and TensorFlow
-limited to `cores // workers` threads in each, so workers do not oversubscribe the cores. A run's
-numbers do not depend on how many runs go at once: each run seeds itself and uses a fixed number of
-threads. Settings, from the environment:
+The executor is joblib: by default a process pool (loky) with TensorFlow limited to
+`cores // CHARREC_JOBS` threads in each worker, so that CHARREC_JOBS runs fill the cores. The pool has
+CHARREC_JOBS workers, or more where sharing the cores finishes sooner (`pool_size`). A run's numbers do
+not depend on how many runs go at once: each run seeds itself and uses a fixed number of threads (its
+wall time does: runs that share a core take longer). Settings, from the environment:
 
-    CHARREC_JOBS=N               parallel runs (default: the number of CPU cores; 1 with a GPU)
+    CHARREC_JOBS=N               runs at full speed at once (default: the number of CPU cores; 1 with a GPU)
     CHARREC_EXECUTOR=dask        send the runs to a Dask cluster through joblib's Dask backend
     CHARREC_DASK_SCHEDULER=ADDR  the cluster's scheduler (default: a local cluster of N worker processes)
 """
@@ -118,16 +119,17 @@ def jobs_setting() -> int:
 
 
 def run_cost(spec: RunSpec) -> float:
-    """A run's relative cost: images seen in training times the model's cost per image (COST_PER_IMAGE,
-    times BATCH_NORM_COST for a model built with `batch_norm`)."""
+    """A run's estimated relative cost, to order and size the pool: epochs × training images (`train_size`,
+    else 60,000; early stopping is not foreseen) × the model's cost per image (COST_PER_IMAGE, times
+    BATCH_NORM_COST for a model built with the `batch_norm` option, i.e. 05's CNN)."""
     per_image = COST_PER_IMAGE.get(spec.model, 1) * (BATCH_NORM_COST if spec.options.get("batch_norm") else 1)
     return per_image * spec.epochs * (spec.train_size or 60_000)
 
 
 def finish_time(costs: list[float], workers: int, slots: int) -> float:
-    """When a pool of `workers` finishes runs of these costs (units of one run-time at full speed per
-    unit of cost), each worker taking the next run in order when it is free, and the runs under way
-    sharing `slots` evenly (each at full speed while no more than `slots` run)."""
+    """When a pool of `workers` finishes runs of these costs, in cost units (a run of cost c alone on a
+    slot takes c): each worker takes the next run in order when it is free, and the runs under way share
+    the `slots` evenly (each at full speed while no more than `slots` run)."""
     queue, active, now = list(costs), [], 0.0
     while queue or active:
         while queue and len(active) < workers:
@@ -152,7 +154,8 @@ def pool_size(costs: list[float], slots: int, most_per_slot: int = 4) -> int:
     if len(costs) <= slots:
         return max(len(costs), 1)
     options = range(slots, min(len(costs), most_per_slot * slots) + 1)
-    return min(options, key=lambda workers: (round(finish_time(costs, workers, slots), 6), workers))
+    unit = max(costs) or 1.0  # relative ties: finish times in units of the longest run
+    return min(options, key=lambda workers: (round(finish_time(costs, workers, slots) / unit, 9), workers))
 
 
 def import_tensorflow_quietly():
