@@ -11,7 +11,7 @@ from charrec.params import DenseBaselineParams
 from charrec.prepared import PreparedData
 from charrec.runs import RunSpec
 from charrec.tasks import RunStore, ensure_runs, results_for
-from conftest import PROJECT_ROOT, write_prepared
+from conftest import write_prepared
 
 QUIET = dict(log=lambda line: None)
 
@@ -221,11 +221,11 @@ def test_the_pool_shares_the_cores_when_that_finishes_sooner():
 
 
 def test_the_longest_runs_start_first_batch_normalization_included():
-    from charrec.params import load_params
+    from charrec.params import BatchNormAblationParams
     from charrec.plans import plan
     from charrec.tasks import finish_time, run_cost
 
-    specs = plan("05_bn_ablation", load_params(PROJECT_ROOT / "params" / "05_bn_ablation.yaml"))
+    specs = plan("05_bn_ablation", BatchNormAblationParams())  # the defaults: 3 seeds, 10 and 4 classes
     ordered = sorted(specs, key=lambda spec: -run_cost(spec))
     assert [spec.options["batch_norm"] for spec in ordered] == [True] * 6 + [False] * 6
     # measured seconds per run, BN about 180 and without about 92: in plan order two workers leave one
@@ -238,12 +238,12 @@ def test_the_longest_runs_start_first_batch_normalization_included():
 
 def test_ensure_runs_hands_the_pool_the_longest_runs_first_and_sizes_it_by_their_costs(tmp_path, monkeypatch):
     from charrec import tasks
-    from charrec.params import load_params
+    from charrec.params import CnnParams
     from charrec.plans import plan
 
     finals = [
         spec
-        for spec in plan("04_cnn", load_params(PROJECT_ROOT / "params" / "04_cnn.yaml"))
+        for spec in plan("04_cnn", CnnParams())  # the defaults: 3 seeds
         if spec.labels["phase"] == "final"
     ]
     handed = {}
