@@ -6,7 +6,8 @@ For each model, side by side in one run and with the same number of TensorFlow t
 worker of the pipeline (cores / CHARREC_JOBS, so 1 thread on 2 cores):
 
 - **plain script**: the way the source reports train, i.e. the same layers in a `keras.Sequential`
-  fed float32 NumPy arrays scaled to [0, 1], `model.fit(x, y, batch_size=...)` with Keras' defaults
+  (batch normalization by Keras' own layer, where the study uses its fused one) fed float32 NumPy
+  arrays scaled to [0, 1], `model.fit(x, y, batch_size=...)` with Keras' defaults
   (one optimizer step per graph call);
 - **pipeline**: `charrec.training.train` as the training stage runs it: uint8 images through a cached,
   prefetched tf.data pipeline, the model scaling them itself, with the batch size and steps per graph
@@ -28,6 +29,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # also a spurious error of N
 
 import numpy as np  # noqa: E402
 from pipeline_timing import machine  # noqa: E402  (this folder: CPU model, cores, ISA flags)
+from roofline import with_keras_batch_normalization  # noqa: E402  (this folder)
 
 from charrec.params import BatchNormAblationParams, CnnParams, DenseBaselineParams, RegularizationParams  # noqa: E402
 from charrec.plans import improved_cnn_options  # noqa: E402
@@ -76,7 +78,7 @@ def plain_script_seconds(build, x: np.ndarray, y: np.ndarray, batch_size: int, e
     from charrec.training import EpochTimer, make_deterministic
 
     make_deterministic(0)
-    layers = build().layers
+    layers = with_keras_batch_normalization(build)().layers
     # The study's models start with a uint8 input and a rescaling layer: the script scales the arrays itself.
     model = keras.Sequential([keras.Input((28, 28)), *layers[2:]])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])

@@ -26,12 +26,32 @@ from charrec.params import CnnParams  # noqa: E402
 from charrec.plans import improved_cnn_options  # noqa: E402
 
 
+def with_keras_batch_normalization(build):
+    """The same builder, with Keras' own `BatchNormalization` layer where the study's models use
+    `charrec.models.FusedBatchNormalization` (the layer the study used before): the fused kernel's gain,
+    measured side by side."""
+
+    def build_with_keras_layer():
+        from unittest import mock
+
+        import keras
+
+        from charrec import models
+
+        with mock.patch.object(models, "FusedBatchNormalization", keras.layers.BatchNormalization):
+            return build()
+
+    return build_with_keras_layer
+
+
 def study_models() -> dict:
     """name -> (builder, batch size, steps per execution), as the notebooks' default params train them
-    (06's CNN is 04's improved CNN)."""
+    (06's CNN is 04's improved CNN); the two models with batch normalization also with Keras' own layer."""
     from charrec.models import dense_network, improved_cnn, simple_cnn, tiny_cnn
 
     cnn = CnnParams()
+    improved = (lambda: improved_cnn(10, **improved_cnn_options(cnn.improved)), cnn.improved.batch_size, 1)
+    tiny_bn = (lambda: tiny_cnn(10, batch_norm=True), 20, 50)
     return {
         "02 dense 784-512-64-32-16-10": (lambda: dense_network([512, 64, 32, 16], 10), 500, 1),
         "03 dense 1024-512, dropout, max-norm": (
@@ -40,13 +60,11 @@ def study_models() -> dict:
             1,
         ),
         "04 simple CNN (source)": (lambda: simple_cnn(10), 64, cnn.simple_steps_per_execution),
-        "04 improved CNN": (
-            lambda: improved_cnn(10, **improved_cnn_options(cnn.improved)),
-            cnn.improved.batch_size,
-            1,
-        ),
+        "04 improved CNN": improved,
+        "04 improved CNN, Keras BN layer": (with_keras_batch_normalization(improved[0]), *improved[1:]),
         "05 4,470-parameter CNN": (lambda: tiny_cnn(10), 20, 50),
-        "05 4,470-parameter CNN + BN": (lambda: tiny_cnn(10, batch_norm=True), 20, 50),
+        "05 4,470-parameter CNN + BN": tiny_bn,
+        "05 the same, Keras BN layer": (with_keras_batch_normalization(tiny_bn[0]), *tiny_bn[1:]),
     }
 
 

@@ -201,6 +201,8 @@ def load_model(path: Path, num_classes: int):
     probabilities per image. Imports TensorFlow (seconds). Raises InputError naming the file otherwise."""
     import keras
 
+    from . import models  # noqa: F401  registers the layers of our own that saved models use
+
     try:
         model = keras.models.load_model(path, safe_mode=True)
     except Exception as error:  # Keras raises many kinds for a damaged or foreign archive

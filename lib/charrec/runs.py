@@ -211,20 +211,20 @@ def execute(
         return round(float((probabilities.argmax(1) == labels).mean()), 6)
 
     if spec.test_time_shift and validation is not None:
+        plain, shifted = predict_with_shifts(model, data.x_val, spec.test_time_shift)
         result.update(
-            validation_accuracy_plain=accuracy(predict_probabilities(model, data.x_val), data.y_val),
-            validation_accuracy_shifted=accuracy(
-                predict_with_shifts(model, data.x_val, spec.test_time_shift), data.y_val
-            ),
+            validation_accuracy_plain=accuracy(plain, data.y_val),
+            validation_accuracy_shifted=accuracy(shifted, data.y_val),
         )
     if spec.test:
-        probabilities = predict_probabilities(model, data.x_test).astype(np.float32)
-        result["test_accuracy"] = accuracy(probabilities, data.y_test)
-        result["test_probabilities"] = probabilities
         if spec.test_time_shift:
-            shifted = predict_with_shifts(model, data.x_test, spec.test_time_shift).astype(np.float32)
+            probabilities, shifted = predict_with_shifts(model, data.x_test, spec.test_time_shift)
             result["test_accuracy_shifted"] = accuracy(shifted, data.y_test)
-            result["test_probabilities_shifted"] = shifted
+            result["test_probabilities_shifted"] = shifted.astype(np.float32)
+        else:
+            probabilities = predict_probabilities(model, data.x_test)
+        result["test_probabilities"] = probabilities.astype(np.float32)
+        result["test_accuracy"] = accuracy(result["test_probabilities"], data.y_test)
         if model_file is not None:
             Path(model_file).parent.mkdir(parents=True, exist_ok=True)
             partial = Path(model_file).with_name(f".{Path(model_file).stem}.part.keras")

@@ -36,9 +36,10 @@ from .outputs import REPORT_STAGE_ENV, SCRATCH
 from .runs import RunSpec, code_fingerprint
 
 # Relative cost per image and epoch, to start the longest runs first (measured images/s on 2 cores).
-COST_PER_IMAGE = {"dense_network": 1, "tiny_cnn": 6, "simple_cnn": 10, "improved_cnn": 35}
-# Batch normalization roughly halves a small model's images/s (05's CNN: 2,800 against 5,300 images/s).
-BATCH_NORM_COST = 2
+COST_PER_IMAGE = {"dense_network": 1, "tiny_cnn": 6, "simple_cnn": 10, "improved_cnn": 28}
+# Batch normalization (fused) costs 05's small CNN about 1.4x its time (4,700-5,200 against 6,800-7,200
+# images/s on 1 thread; 2x with Keras' own layer).
+BATCH_NORM_COST = 1.4
 
 
 @dataclass(frozen=True)

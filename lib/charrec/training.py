@@ -132,12 +132,14 @@ def shifted_views(images: np.ndarray, pixels: int) -> list[np.ndarray]:
     return [images if move == (0, 0) else shift(images, (0, *move), order=0, cval=0) for move in moves]
 
 
-def predict_with_shifts(model: keras.Model, images: np.ndarray, pixels: int) -> np.ndarray:
-    """Test-time augmentation: the mean of the model's probabilities over the images and their four shifts
-    by `pixels` (see `shifted_views`); float32, images x classes. Small shifts are among the training
-    augmentations, so each view is a plausible input; averaging them cancels some position errors
-    (a standard trick, e.g. Simard et al. 2003 used shifted copies in training)."""
-    return np.mean([predict_probabilities(model, view) for view in shifted_views(images, pixels)], axis=0)
+def predict_with_shifts(model: keras.Model, images: np.ndarray, pixels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Test-time augmentation: the model's probabilities on the images as they are, and their mean over
+    the images and their four shifts by `pixels` (see `shifted_views`); two float32 arrays, images x
+    classes, from one prediction per view. Small shifts are among the training augmentations, so each
+    view is a plausible input; averaging them cancels some position errors (a standard trick, e.g.
+    Simard et al. 2003 used shifted copies in training)."""
+    views = [predict_probabilities(model, view) for view in shifted_views(images, pixels)]
+    return views[0], np.mean(views, axis=0)
 
 
 def use_available_accelerators(mixed_precision: bool = True) -> str:
