@@ -78,7 +78,8 @@ show_table(summary, caption="Layers and parameter counts", decimals=0)
 curves = runs.curves(phase=VALIDATION)
 show_figure(
     figures.learning_curves(curves),
-    caption="Training and validation accuracy and loss per epoch, one line per seed (validation runs)",
+    caption="Training and validation loss (left) and accuracy (right) per epoch, one line per seed "
+    "(validation runs)",
 )
 last_epochs = curves[curves["epoch"] == params.epochs]
 display(

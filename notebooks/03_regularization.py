@@ -147,7 +147,7 @@ show_table(
 baseline = expected("baseline")[0]
 show_figure(
     figures.learning_curves(history_of(baseline, "unregularized"), hue="run"),
-    caption="The unregularized network: training and validation accuracy and loss per epoch",
+    caption="The unregularized network: training and validation loss (left) and accuracy (right) per epoch",
 )
 show_table(
     pd.DataFrame(

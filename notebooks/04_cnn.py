@@ -110,7 +110,10 @@ RUN_COLUMNS = {
 # ## The networks
 #
 # Layers and parameter counts. The improved network's augmentation block has no weights; batch
-# normalization keeps a running mean and variance per channel (the non-trainable parameters).
+# normalization keeps a running mean and variance per channel (the non-trainable parameters). Its
+# layers are Keras' batch normalization computed in training by TensorFlow's fused kernel
+# (`FusedBatchNormalization`: the same transform and parameters, one operation instead of about ten),
+# which trains this network about 1.3–1.6× faster here than Keras' own layer.
 
 # %%
 summaries = {
@@ -260,8 +263,8 @@ show_table(
             for label, mine in by_model.items()
         ]
     ).set_index("model"),
-    caption=f"Final models: mean ± sd over {len(params.seeds)} seeds (validation: the "
-    f"seed-{params.seeds[0]} run that chose the epochs)",
+    caption=f"Final models: mean ± sd over {len(params.seeds)} seeds (validation: the seed-{params.seeds[0]} "
+    "validation run above, the improved CNN's over its whole schedule)",
     decimals=0,
 )
 simple_test, improved_test = by_model[SIMPLE_CNN]["test_accuracy"], by_model[IMPROVED_CNN]["test_accuracy"]
@@ -377,7 +380,8 @@ if params.test_time_shift:
         )
         verdict += (
             f"They helped there, so they are applied to the test images, once: the single models change by "
-            f"{100 * single_change:+.2f} points on average, and the ensemble {ensemble_text}. "
+            f"{100 * single_change:+.2f} points on average ({100 * improved_test.mean():.3f} → "
+            f"{100 * with_shifts.mean():.3f} % before rounding), and the ensemble {ensemble_text}. "
             + ("On the test set they did not help the ensemble." if fewer_errors <= 0 else "")
         )
         shift_metrics |= dict(

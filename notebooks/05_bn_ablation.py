@@ -175,8 +175,9 @@ display(
 # the updates are the same, but the fixed cost of each call is paid once per group, which matters
 # when a step computes on only 20 images. What remains is the convolutions' own arithmetic, done by
 # TensorFlow's oneDNN kernels (`charrec.backend` switches them on; `TF_ENABLE_ONEDNN_OPTS=0` before
-# starting Jupyter switches them off): 3.3 ms per step without BN and 7.6 ms with it, against 12.8 ms
-# for both with TensorFlow's default kernels on this study's 2-core machine.
+# starting Jupyter switches them off): 3.3 ms per step without BN and 7.6 ms with it (Keras' own BN
+# layer, before the fused one), against 12.8 ms for both with TensorFlow's default kernels, measured on
+# a 2-core machine of this study by `benchmarks/onednn_speedup.py`.
 
 # %%
 runs = trained.table().rename(columns={"batch_norm": "batch norm"})
@@ -298,6 +299,12 @@ show_table(
 def verdict(classes: str) -> str:
     result = comparisons[classes]
     p_values = [test["p_value"] for test in result["mcnemar"].values()]
+    # McNemar's A is the model without BN and B the one with it; name the better one of each differing pair
+    favoured = [
+        f"seed {seed}: {'with' if test['b_only'] > test['a_only'] else 'without'} BN better"
+        for seed, test in result["mcnemar"].items()
+        if test["p_value"] < 1 - params.confidence
+    ]
     return (
         f"- **{classes}**: BN changes test accuracy by {100 * result['difference_mean']:+.2f} points "
         "on average "
@@ -307,7 +314,9 @@ def verdict(classes: str) -> str:
         )
         + f". McNemar: {(differing := sum(p < 1 - params.confidence for p in p_values))} of {len(p_values)} "
         f"seed pairs {'differs' if differing == 1 else 'differ'} "
-        f"at the {100 * (1 - params.confidence):.0f} % level (p = {', '.join(map(p_value_text, p_values))})."
+        f"at the {100 * (1 - params.confidence):.0f} % level"
+        + (f" ({'; '.join(favoured)})" if favoured else "")
+        + f" (p = {', '.join(map(p_value_text, p_values))})."
     )
 
 
@@ -330,7 +339,7 @@ for classes in datasets:
     display(Markdown(f"**{classes}**"))
     show_figure(
         figures.learning_curves(mean_curves[mean_curves["classes"] == classes], hue="model"),
-        caption=f"{classes}: accuracy and loss per epoch, means over the seeds",
+        caption=f"{classes}: loss (left) and accuracy (right) per epoch, means over the seeds",
     )
 
 # %% [markdown]

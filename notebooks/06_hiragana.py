@@ -219,7 +219,7 @@ COLUMNS = {
 curves = runs.curves(dataset=params.dataset, seed=FIRST_SEED)
 show_figure(
     figures.learning_curves(curves, hue="model"),
-    caption=f"{NAME}: accuracy and loss per epoch of each model (seed {FIRST_SEED})",
+    caption=f"{NAME}: loss (left) and accuracy (right) per epoch of each model (seed {FIRST_SEED})",
 )
 per_run = runs_on(params.dataset)
 result_table = summarized(per_run)

@@ -373,3 +373,10 @@ def test_figures_carry_numbered_captions_in_html_and_pdf(tmp_path):
     assert "Figure 1: Learning curves & loss" in text and "Figure 2: Confusion matrix" in text
     html_text = outputs.html.read_text(encoding="utf-8")
     assert html_text.count('class="figure-caption"') == 2 and 'content: "Figure "' in html_text
+
+
+def test_negative_numbers_print_a_minus_sign_not_a_hyphen():
+    table = pd.DataFrame({"difference (points)": [-0.27, 0.41], "note": ["-x", "y"]}, index=["a", "b"])
+    latex = latex_table(*formatted_table(table, decimals=2))
+    assert "$-$0.27" in latex and "-0.27" not in latex.replace("$-$0.27", "")
+    assert "-x" in latex  # text keeps its hyphens

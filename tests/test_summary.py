@@ -55,6 +55,7 @@ def test_table_and_conclusions_from_metrics_files(tmp_path):
     assert sorted(metrics) == ["02_dense_baseline", "05_bn_ablation"]
     table = summary.model_table(metrics)
     assert table.loc[0, "test accuracy"] == 0.975 and table.loc[0, "seeds"] == 2
+    assert table.loc[0, "classes"] is None  # no class list recorded: all of the dataset's classes
     text = "\n".join(summary.conclusions(metrics))
     assert "97.50 ± 0.71 % over 2 seeds" in text and "within two standard deviations" in text
     assert (
@@ -127,3 +128,14 @@ def test_git_commit_ignores_removed_results_but_flags_code_changes(tmp_path):
     assert not summary.git_commit(tmp_path).endswith(")")
     (tmp_path / "model.py").write_text("x = 2\n")
     assert summary.git_commit(tmp_path).endswith("(with uncommitted code or params)")
+
+
+def test_data_checksums_list_every_raw_file_of_every_manifest(tmp_path):
+    prepared = tmp_path / "data" / "prepared"
+    prepared.mkdir(parents=True)
+    manifest = {"dataset": "mnist", "files": {"images": "train-images"}, "md5": {"images": "ab12"}}
+    (prepared / "mnist.json").write_text(json.dumps(manifest))
+    table = summary.data_checksums(tmp_path)
+    expected = [{"dataset": "mnist", "file": "train-images", "md5 (verified)": "ab12"}]
+    assert table.to_dict("records") == expected
+    assert summary.provenance(tmp_path, "numpy 2", "CPU")["mnist md5"] == "train-images ab12"

@@ -10,12 +10,13 @@ from keras import layers
 class FusedBatchNormalization(layers.BatchNormalization):
     """Keras' `BatchNormalization`, with its training steps computed by TensorFlow's fused kernel.
 
-    Same weights, arguments, saved form and results (to float32 round-off) as the Keras layer, which on
+    Same weights, arguments and results (to float32 round-off) as the Keras layer, which on
     the TensorFlow backend computes a training step from about ten elementwise operations (two passes for
     the mean and variance, the normalization, the moving-average updates) and autodiff through them. The
     fused kernel (Ioffe & Szegedy 2015's transform, one operation forward and one backward) trains the
-    4,470-parameter CNN with BN about 1.1-1.3x and the improved CNN about 1.3-1.4x faster on 1 CPU
-    thread (measured side by side on 20,000 MNIST images).
+    4,470-parameter CNN with BN about 1.2-1.3x and the improved CNN about 1.3-1.4x faster on 1 CPU
+    thread (measured side by side on 20,000 MNIST images; `benchmarks/roofline.py` has both layers'
+    rows).
 
     Used for 4-D channels-last float32 inputs in training on the TensorFlow backend; anything else
     (inference, a mask, float16 under mixed precision, another backend) goes to the Keras layer. The

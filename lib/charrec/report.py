@@ -260,6 +260,8 @@ class _Column:
 
     def cell_latex(self, text: str) -> str:
         escaped = _latex_escape(text)
+        if self.numeric and escaped.startswith("-"):
+            return "$-$" + escaped[1:]  # a minus sign, not a hyphen
         if self.width_pt is None:
             return escaped
         return re.sub(r"(\\_|/|-)", lambda match: match.group(1) + "\\allowbreak{}", escaped)

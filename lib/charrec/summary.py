@@ -17,7 +17,8 @@ from .report import git_commit
 
 def model_table(metrics: dict[str, NotebookMetrics]) -> pd.DataFrame:
     """One row per tested model of every notebook (validation-only models, e.g. the unregularized network,
-    are left out)."""
+    are left out). `classes` is the number of classes a model tells apart where its metrics record it
+    (05's merged 4-class task), else empty: all of its dataset's classes."""
     rows = []
     for notebook, content in metrics.items():
         for key, model in content.models.items():
@@ -32,6 +33,7 @@ def model_table(metrics: dict[str, NotebookMetrics]) -> pd.DataFrame:
                     "parameters": model.parameters,
                     "epochs": model.epochs,
                     "seeds": len(model.seeds),
+                    "classes": len(getattr(model, "classes", None) or ()) or None,
                     "train seconds": model.train_seconds_mean,
                     "images/s": model.images_per_second_mean,
                     "test accuracy": model.test_accuracy_mean,
@@ -80,7 +82,21 @@ def write_index(
     write_atomically(reports_dir / "index.html", page)
 
 
+def data_checksums(root: Path) -> pd.DataFrame:
+    """One row per verified raw file of every prepared dataset: dataset, file, md5 (from the manifests in
+    `data/prepared/`)."""
+    rows = []
+    for manifest_file in sorted((Path(root) / "data" / "prepared").glob("*.json")):
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        rows += [
+            {"dataset": manifest["dataset"], "file": manifest["files"][role], "md5 (verified)": md5}
+            for role, md5 in manifest["md5"].items()
+        ]
+    return pd.DataFrame(rows, columns=["dataset", "file", "md5 (verified)"])
+
+
 def provenance(root: Path, versions: str, hardware: str) -> dict[str, str]:
+    """Date, commit, Python, packages, hardware, and per dataset its files' md5 (`data_checksums`)."""
     facts = {
         "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
         "git commit": git_commit(root),
@@ -88,10 +104,9 @@ def provenance(root: Path, versions: str, hardware: str) -> dict[str, str]:
         "packages": versions,
         "hardware": hardware,
     }
-    for manifest_file in sorted((Path(root) / "data" / "prepared").glob("*.json")):
-        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-        facts[f"{manifest['dataset']} md5"] = ", ".join(
-            f"{manifest['files'][r]} {m}" for r, m in manifest["md5"].items()
+    for dataset, files in data_checksums(root).groupby("dataset", sort=False):
+        facts[f"{dataset} md5"] = ", ".join(
+            f"{file} {md5}" for file, md5 in zip(files["file"], files["md5 (verified)"])
         )
     return facts
 
