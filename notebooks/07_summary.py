@@ -163,8 +163,27 @@ for axis, (dataset, group) in zip(axes.ravel(), models.groupby("dataset")):
     axis.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     axis.xaxis.set_minor_formatter(NullFormatter())
     axis.yaxis.set_major_formatter(StrMethodFormatter("{x:.2%}"))
-    # The legend below the panel, where it cannot cover a point or a label
-    axis.legend(fontsize=8, ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
+    # Two legends below the panel, where they cannot cover a point or a label: colour (notebook) on the
+    # left, marker (task) on the right; seaborn lists both under one legend, each after its title entry
+    handles, names = axis.get_legend_handles_labels()
+    split = names.index("task") if "task" in names else len(names)
+    parts = ((slice(1, split), "notebook", "left"), (slice(split + 1, None), "task", "right"))
+    for part, title, corner in parts:
+        if not names[part]:
+            continue
+        axis.add_artist(
+            axis.legend(
+                handles[part],
+                names[part],
+                title=title,
+                fontsize=8,
+                title_fontsize=8,
+                ncols=2 if title == "notebook" else 1,
+                loc=f"upper {corner}",
+                bbox_to_anchor=(0 if corner == "left" else 1, -0.16),
+                frameon=False,
+            )
+        )
     # No label covers a point or another label
     adjust_text(
         labels,
