@@ -34,6 +34,7 @@ import pandas as pd
 import seaborn as sns
 from adjustText import adjust_text
 from IPython.display import Markdown, display
+from matplotlib.legend import Legend
 from matplotlib.ticker import LogLocator, NullFormatter, StrMethodFormatter
 
 from charrec import summary
@@ -166,24 +167,26 @@ for axis, (dataset, group) in zip(axes.ravel(), models.groupby("dataset")):
     # Two legends below the panel, where they cannot cover a point or a label: colour (notebook) on the
     # left, marker (task) on the right; seaborn lists both under one legend, each after its title entry
     handles, names = axis.get_legend_handles_labels()
+    axis.get_legend().remove()
     split = names.index("task") if "task" in names else len(names)
     parts = ((slice(1, split), "notebook", "left"), (slice(split + 1, None), "task", "right"))
     for part, title, corner in parts:
         if not names[part]:
             continue
-        axis.add_artist(
-            axis.legend(
-                handles[part],
-                names[part],
-                title=title,
-                fontsize=8,
-                title_fontsize=8,
-                ncols=2 if title == "notebook" else 1,
-                loc=f"upper {corner}",
-                bbox_to_anchor=(0 if corner == "left" else 1, -0.16),
-                frameon=False,
-            )
+        legend = Legend(
+            axis,
+            handles[part],
+            names[part],
+            title=title,
+            fontsize=8,
+            title_fontsize=8,
+            ncols=2 if title == "notebook" else 1,
+            loc=f"upper {corner}",
+            bbox_to_anchor=(0 if corner == "left" else 1, -0.16),
+            frameon=False,
         )
+        axis.add_artist(legend)
+        legend.set_clip_on(False)  # it lies outside the axes, whose box add_artist clips it to
     # No label covers a point or another label
     adjust_text(
         labels,
