@@ -177,7 +177,8 @@ display(
 # %%
 show_figure(
     figures.accuracy_curves_side_by_side(curves, panel="model", hue="seed"),
-    caption="Training and validation accuracy per epoch of both CNNs (validation runs)",
+    caption="Training and validation accuracy per epoch of both CNNs (validation runs; the axis starts "
+    "just below the lowest validation accuracy, so the first epochs' training accuracy may lie below it)",
 )
 stability = validation_stability(curves, by=["model", "seed"])
 show_table(

@@ -190,7 +190,8 @@ def misclassified_gallery(images: np.ndarray, mistakes: pd.DataFrame, class_name
 def accuracy_curves_side_by_side(
     histories: pd.DataFrame, panel: str = "model", hue: str = "seed"
 ) -> plt.Figure:
-    """Accuracy per epoch, one panel per `panel` value on a shared axis: training dashed, validation solid."""
+    """Accuracy per epoch, one panel per `panel` value on a shared axis: training dashed, validation solid.
+    The axis starts 0.5 points below the lowest validation accuracy (early training points may lie below)."""
     panels = list(histories[panel].unique())
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.5), sharey=True, squeeze=False)
     palette = dict(zip(histories[hue].unique(), sns.color_palette(n_colors=histories[hue].nunique())))

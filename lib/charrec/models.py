@@ -21,8 +21,9 @@ class FusedBatchNormalization(layers.BatchNormalization):
     Used for 4-D channels-last float32 inputs in training on the TensorFlow backend; anything else
     (inference, a mask, float16 under mixed precision, another backend) goes to the Keras layer. The
     moving variance is updated with the batch variance (divided by the number of values, as Keras does),
-    not the kernel's Bessel-corrected one. Loading a saved model needs this module imported (the class is
-    registered as "charrec>FusedBatchNormalization").
+    not the kernel's Bessel-corrected one. `synchronized=True` (statistics across replicas) is not
+    honoured in the fused path; the study's models never set it. Loading a saved model needs this module
+    imported (the class is registered as "charrec>FusedBatchNormalization").
     """
 
     def call(self, inputs, training=None, mask=None):
