@@ -113,7 +113,7 @@ RUN_COLUMNS = {
 # normalization keeps a running mean and variance per channel (the non-trainable parameters). Its
 # layers are Keras' batch normalization computed in training by TensorFlow's fused kernel
 # (`FusedBatchNormalization`: the same transform and parameters, one operation instead of about ten),
-# which trains this network about 1.3–1.6× faster here than Keras' own layer.
+# which trains this network about 1.3× faster here than Keras' own layer (`benchmarks/roofline.py`).
 
 # %%
 summaries = {

@@ -119,7 +119,7 @@ display(
 # and, not trainable, a running mean and variance per channel used at test time. In training, TensorFlow's
 # fused kernel computes each BN layer (`charrec.models.FusedBatchNormalization`: Keras' layer with the
 # same transform and parameters, one operation instead of about ten), which trains this CNN about
-# 1.2–1.3× faster than Keras' own layer here. The counts below come from the built models and are checked
+# 1.1–1.3× faster than Keras' own layer here. The counts below come from the built models and are checked
 # against the source's hand computation (800 + 3,208 + 292 + 170 = 4,470).
 
 # %%

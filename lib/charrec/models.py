@@ -14,7 +14,7 @@ class FusedBatchNormalization(layers.BatchNormalization):
     the TensorFlow backend computes a training step from about ten elementwise operations (two passes for
     the mean and variance, the normalization, the moving-average updates) and autodiff through them. The
     fused kernel (Ioffe & Szegedy 2015's transform, one operation forward and one backward) trains the
-    4,470-parameter CNN with BN about 1.2-1.3x and the improved CNN about 1.3-1.4x faster on 1 CPU
+    4,470-parameter CNN with BN about 1.1-1.3x and the improved CNN about 1.3-1.4x faster on 1 CPU
     thread (measured side by side on 20,000 MNIST images; `benchmarks/roofline.py` has both layers'
     rows).
 
