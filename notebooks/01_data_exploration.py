@@ -20,7 +20,9 @@
 # how the classes are balanced in each part, and how the pixel intensities are distributed.
 
 # %% tags=["parameters"]
-samples_per_class = 10  # examples per class in the sample grid (1-20)
+# A variant of this report: values to change, e.g. {"samples_per_class": 5}.
+# The study's values: params/01_data_exploration.yaml (the pipeline always runs with variant = {}).
+variant = {}
 
 # %%
 import numpy as np
@@ -28,13 +30,14 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from charrec import figures
+from charrec.files import prepared_path
 from charrec.metrics import write_metrics
 from charrec.outputs import NotebookOutputs
-from charrec.params import ExplorationParams
-from charrec.prepared import load_prepared, prepared_path
+from charrec.params import notebook_params
+from charrec.prepared import load_prepared
 from charrec.report import setup_notebook, show_figure, show_provenance, show_table
 
-params = ExplorationParams.from_namespace(globals())
+params = notebook_params("01_data_exploration", variant)
 start_time = setup_notebook()
 outputs = NotebookOutputs("01_data_exploration")
 data = load_prepared(prepared_path("mnist"))

@@ -28,32 +28,28 @@
 # parameters, it trains the runs it is missing into `scratch/` first.
 
 # %% tags=["parameters"]
-hidden_units = [512, 64, 32, 16]  # units of the hidden layers
-activation = "relu"  # activation of the hidden layers
-learning_rate = 0.001  # Adam's learning rate (Keras default, as in the source)
-batch_size = 500  # images per batch, as in the source
-epochs = 10  # passes over the training images, as in the source
-seeds = [0, 1, 2]  # one validation run and one final run per seed
-retrain_on_all_training_images = True  # final runs on training + validation images (60,000), as the source
-gallery_size = 24  # misclassified test images shown
+# A variant of this report: values to change, e.g. {"seeds": [5], "epochs": 3}.
+# The study's values: params/02_dense_baseline.yaml (the pipeline always runs with variant = {}).
+variant = {}
 
 # %%
 from IPython.display import Markdown, display
 
 from charrec import figures
 from charrec.evaluation import percent_mean_sd
+from charrec.files import prepared_path
 from charrec.metrics import model_metrics, write_metrics
 from charrec.model_report import show_test_evaluation
-from charrec.models import dense_network
+from charrec.models.dense import dense_network
 from charrec.outputs import NotebookOutputs
-from charrec.params import DenseBaselineParams
+from charrec.params import notebook_params
 from charrec.plans import FINAL, VALIDATION
-from charrec.prepared import load_prepared, prepared_path
+from charrec.prepared import load_prepared
 from charrec.references import DENSE_BASELINE_TEST_ACCURACY
 from charrec.report import model_summary, setup_notebook, show_figure, show_provenance, show_table
 from charrec.tasks import results_for
 
-params = DenseBaselineParams.from_namespace(globals())
+params = notebook_params("02_dense_baseline", variant)
 start_time = setup_notebook()
 outputs = NotebookOutputs("02_dense_baseline")
 data = load_prepared(prepared_path("mnist"))

@@ -35,40 +35,9 @@
 # `params/03_regularization.yaml` trains just that value on the next `dvc repro`.
 
 # %% tags=["parameters"]
-hidden_units = [1024, 512]  # units of the hidden layers (ReLU), as in the source
-learning_rate = 0.00025  # Adam's learning rate of the unregularized network
-batch_size = 512  # images per batch of the unregularized network
-epochs = 15  # unregularized network, trained on 50,000 and validated on 10,000
-seeds = [0, 1, 2]  # seeds of the final model (the first also seeds the baseline run)
-sweep = {  # how every sweep point trains: one regularizer at a time on a stratified training subset
-    "train_size": 5000,  # stratified subset of the 50,000 training images (keeps the sweeps affordable)
-    "epochs": 15,  # passes over the subset
-    "batch_size": 128,  # smaller batches: enough updates on the subset to overfit it
-    "learning_rate": 0.001,  # Adam's learning rate
-    "seed": 0,  # seed of every sweep run and of the subset
-    "early_stopping_max_epochs": 40,  # upper bound for the early-stopping points
-    "early_stopping_min_delta": 0.0001,  # smallest val_loss improvement that counts, as in the source
-}
-sweeps = {  # the sweeps: adding a value trains only that point on the next dvc repro
-    "l1": [1e-06, 1e-05, 0.0001, 0.001, 0.01],  # L1 penalty on every kernel
-    "l2": [1e-06, 1e-05, 3e-05, 0.0001, 0.001, 0.01, 0.1],  # L2 penalty on every kernel
-    "dropout": [0.1, 0.2, 0.4, 0.6],  # dropout rate after each hidden layer
-    "max_norm": [1.0, 2.0, 4.0],  # radius of the max-norm constraint per unit
-    "early_stopping": [5, 10],  # patience in epochs (monitor val_loss)
-}
-final = {  # the final model: the best settings together (chosen on validation), retrained on 60,000
-    "l1": 0.0,  # L1 penalty on every kernel
-    "l2": 0.0,  # L2 penalty on every kernel
-    "dropout": 0.3,  # dropout rate after each hidden layer
-    "max_norm": 3.0,  # radius of the max-norm constraint (null: none)
-    # random shift of the training images, up to this fraction of the side (0.08: about 2 pixels; 0: none)
-    "shift_fraction": 0.08,
-    "learning_rate": 0.002,  # Adam's learning rate (the peak of the schedule)
-    "schedule": "cosine",  # constant, or cosine (decay to zero over the run)
-    "batch_size": 256,  # images per batch
-    "epochs": 20,  # validation: 12 epochs 98.69 %, 16: 98.81 %, 20: 99.01 % (with the shifts)
-}
-gallery_size = 24  # misclassified test images shown
+# A variant of this report: values to change, e.g. {"seeds": [5], "sweeps": {"dropout": [0.1, 0.5]}}.
+# The study's values: params/03_regularization.yaml (the pipeline always runs with variant = {}).
+variant = {}
 
 # %%
 import numpy as np
@@ -77,18 +46,19 @@ from IPython.display import Markdown, display
 
 from charrec import figures
 from charrec.evaluation import mean_sd, percent_mean_sd
+from charrec.files import prepared_path
 from charrec.metrics import ModelMetrics, model_metrics, write_metrics
 from charrec.model_report import show_test_evaluation
-from charrec.models import dense_network
+from charrec.models.dense import dense_network
 from charrec.outputs import NotebookOutputs
-from charrec.params import RegularizationParams
-from charrec.prepared import load_prepared, prepared_path
+from charrec.params import notebook_params
+from charrec.prepared import load_prepared
 from charrec.references import DROPOUT_MAX_NORM as LITERATURE
 from charrec.references import REGULARIZATION as SOURCE
 from charrec.report import model_summary, setup_notebook, show_figure, show_provenance, show_table
 from charrec.tasks import results_for
 
-params = RegularizationParams.from_namespace(globals())
+params = notebook_params("03_regularization", variant)
 start_time = setup_notebook()
 outputs = NotebookOutputs("03_regularization")
 data = load_prepared(prepared_path("mnist"))

@@ -43,15 +43,9 @@
 #   parameter (`class_groups`); the one used is stated below.
 
 # %% tags=["parameters"]
-# digits merged into the classes of the 4-class variant (each digit once)
-class_groups = [[0, 6], [1, 7], [2, 3, 5, 8], [4, 9]]
-learning_rate = 0.001  # Adam's learning rate, as in the source
-batch_size = 20  # as in the source
-epochs = 10  # as in the source
-seeds = [0, 1, 2]  # every configuration trains once per seed; BN and no-BN runs are paired by seed
-steps_per_execution = 50  # optimizer steps per graph call: same training, less per-step overhead
-confidence = 0.95  # level of the confidence interval of the paired seed-level difference
-gallery_size = 8  # misclassified test images shown per configuration
+# A variant of this report: values to change, e.g. {"seeds": [5, 6], "epochs": 3}.
+# The study's values: params/05_bn_ablation.yaml (the pipeline always runs with variant = {}).
+variant = {}
 
 # %%
 import os
@@ -62,12 +56,13 @@ from IPython.display import Markdown, display
 
 from charrec import figures
 from charrec.evaluation import interval_verdict, paired_comparison, percent_mean_sd
+from charrec.files import prepared_path
 from charrec.metrics import model_metrics, write_metrics
 from charrec.model_report import show_test_evaluation
-from charrec.models import tiny_cnn
+from charrec.models.tiny_cnn import tiny_cnn
 from charrec.outputs import NotebookOutputs
-from charrec.params import BatchNormAblationParams
-from charrec.prepared import load_prepared, prepared_path, with_grouped_classes
+from charrec.params import notebook_params
+from charrec.prepared import load_prepared, with_grouped_classes
 from charrec.references import BN_ABLATION_PARAMETER_COUNT as SOURCE_PARAMETER_COUNT
 from charrec.references import BN_ABLATION_TEST_ACCURACY as SOURCE_TEST_ACCURACY
 from charrec.report import (
@@ -80,7 +75,7 @@ from charrec.report import (
 )
 from charrec.tasks import results_for
 
-params = BatchNormAblationParams.from_namespace(globals())
+params = notebook_params("05_bn_ablation", variant)
 start_time = setup_notebook()
 outputs = NotebookOutputs("05_bn_ablation")
 data = load_prepared(prepared_path("mnist"))

@@ -12,28 +12,9 @@
 # ---
 
 # %% tags=["parameters"]
-dataset = "kmnist"  # a section of params/data.yaml (kmnist, or your own MNIST-format dataset)
-comparison_dataset = "mnist"  # the same architectures on this dataset, side by side
-dense_hidden_units = [512, 256, 128, 64]  # the source's dense network
-dense_dropout_rates = [0.0, 0.5]  # one dense network per dropout rate: the source's two variants
-dense_learning_rate = 0.001  # Adam's learning rate of the dense networks
-dense_batch_size = 256  # images per batch of the dense networks
-dense_max_epochs = 40  # upper bound; early stopping on validation accuracy decides
-early_stopping_patience = 5  # epochs without improvement before stopping (best weights kept)
-cnn = {  # the CNN report's improved CNN, with the same settings by default
-    "filters": [24, 48, 96],  # channels of the three stages (full, half, quarter resolution)
-    "dense_units": 128,  # units of the hidden dense layer
-    "dropout": 0.3,  # dropout rate after the hidden dense layer
-    "rotation_degrees": 10.0,  # augmentation: random rotation up to ± this angle
-    "shift_fraction": 0.1,  # augmentation: random shift up to ± this fraction of height and width
-    "zoom_fraction": 0.1,  # augmentation: random zoom in or out up to this fraction
-    "peak_learning_rate": 0.003,  # Adam's rate after warm-up, then decayed by a cosine to zero
-    "warmup_epochs": 1,  # linear warm-up from a tenth of the peak rate
-    "batch_size": 128,  # images per batch
-    "epochs": 9,  # length of the schedule of the final models
-}
-seeds = [0, 1, 2]  # one run per seed, model and dataset; the first seed's CNN is evaluated in full
-gallery_size = 24  # misclassified test images shown
+# A variant of this report: values to change, e.g. {"dataset": "mnist", "seeds": [5]}.
+# The study's values: params/06_hiragana.yaml (the pipeline always runs with variant = {}).
+variant = {}
 
 # %%
 import warnings
@@ -42,14 +23,17 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from charrec import figures, models
+from charrec import figures
 from charrec.evaluation import percent_mean_sd
+from charrec.files import prepared_path
 from charrec.metrics import model_metrics, write_metrics
 from charrec.model_report import show_test_evaluation
+from charrec.models.dense import dense_network
+from charrec.models.improved_cnn import improved_cnn
 from charrec.outputs import NotebookOutputs
-from charrec.params import HiraganaParams
+from charrec.params import notebook_params
 from charrec.plans import improved_cnn_options
-from charrec.prepared import load_prepared, prepared_path
+from charrec.prepared import load_prepared
 from charrec.references import dataset_name, published_anchors, source_dense_accuracy
 from charrec.report import (
     model_summary,
@@ -61,7 +45,7 @@ from charrec.report import (
 )
 from charrec.tasks import results_for
 
-params = HiraganaParams.from_namespace(globals())
+params = notebook_params("06_hiragana", variant)
 start_time = setup_notebook()
 outputs = NotebookOutputs("06_hiragana")
 data = load_prepared(prepared_path(params.dataset))
@@ -151,11 +135,9 @@ show_figure(
 # wider layers (`cnn.epochs`, `cnn.filters`) at a proportional cost in time.
 
 # %%
-dense = models.dense_network(
-    params.dense_hidden_units, data.num_classes, dropout=params.dense_dropout_rates[-1]
-)
+dense = dense_network(params.dense_hidden_units, data.num_classes, dropout=params.dense_dropout_rates[-1])
 show_table(model_summary(dense), caption="Dense network (parameters per layer)", decimals=0)
-cnn = models.improved_cnn(data.num_classes, **improved_cnn_options(params.cnn))
+cnn = improved_cnn(data.num_classes, **improved_cnn_options(params.cnn))
 show_table(model_summary(cnn), caption="CNN (parameters per layer)", decimals=0)
 parameters = {"dense": int(dense.count_params()), "CNN": int(cnn.count_params())}
 

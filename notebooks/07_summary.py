@@ -21,8 +21,8 @@
 # seconds; `reports/index.html` links every report.
 
 # %% tags=["parameters"]
-metrics_dir = "../metrics"  # where the notebooks' metrics files are (relative to notebooks/)
-reports_dir = "../reports"  # where the reports are; reports/index.html is written there
+# The summary reads the metrics the pipeline wrote; it has no values of its own to vary.
+variant = {}
 
 # %%
 import textwrap
@@ -38,13 +38,13 @@ from matplotlib.legend import Legend
 from matplotlib.ticker import LogLocator, NullFormatter, StrMethodFormatter
 
 from charrec import summary
-from charrec.metrics import headline, read_metrics, write_metrics
+from charrec.metrics import headline, read_metrics
 from charrec.outputs import NotebookOutputs
-from charrec.params import SummaryParams
+from charrec.params import notebook_params
 from charrec.references import PUBLISHED_ANCHORS, dataset_name
 from charrec.report import hardware_description, package_versions, setup_notebook, show_figure, show_table
 
-params = SummaryParams.from_namespace(globals())
+params = notebook_params("07_summary", variant)
 start_time = setup_notebook()
 outputs = NotebookOutputs("07_summary")
 metrics = read_metrics(Path(params.metrics_dir))
@@ -222,7 +222,6 @@ if "01_data_exploration" in metrics:
     )
 one_liners[outputs.name] = f"{len(models)} models from {models['notebook'].nunique()} notebooks side by side"
 facts = summary.provenance(Path(".."), package_versions(), hardware_description())
-write_metrics(outputs.metrics_file, "all", models={}, models_compared=len(models), notebooks=sorted(metrics))
 notebooks = sorted(path.stem for path in Path(".").glob("[0-9]*.py"))  # the notebooks folder: every report
 summary.write_index(Path(params.reports_dir), notebooks, one_liners, facts, rendering=outputs.name)
 display(

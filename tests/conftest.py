@@ -18,6 +18,7 @@ import yaml
 from charrec.datasets import KMNIST_GLYPHS, MNIST, ROLES, DatasetSpec
 from charrec.fetch import fetch_dataset
 from charrec.idx import write_idx
+from charrec.params import merged
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -153,9 +154,12 @@ def mnist_folder(tmp_path_factory) -> Path:
 
 
 def apply_small_profile(project: Path, mnist_folder: Path) -> None:
-    """Replace the params of a project copy by the small profile: real MNIST subsets, generated KMNIST."""
+    """Put the small profile's values over the params of a project copy (mappings merged key by key, as a
+    notebook's variant is): real MNIST subsets, generated KMNIST."""
     for profile in (PROJECT_ROOT / "tests" / "small_profile").glob("*.yaml"):
-        shutil.copy(profile, project / "params" / profile.name)
+        target = project / "params" / profile.name
+        values = merged(yaml.safe_load(target.read_text()) or {}, yaml.safe_load(profile.read_text()) or {})
+        target.write_text(yaml.safe_dump(values, allow_unicode=True, sort_keys=False))
     # KMNIST is on no registry: small generated IDX files stand in, described by their own checksums.
     kmnist_folder = project.parent / f"{project.name}-kmnist"
     data_params = yaml.safe_load((project / "params" / "data.yaml").read_text())

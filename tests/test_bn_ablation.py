@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from charrec.evaluation import mcnemar_exact, paired_difference_interval
-from charrec.models import tiny_cnn
+from charrec.models.tiny_cnn import tiny_cnn
 from charrec.prepared import PreparedData, group_labels, with_grouped_classes
 from charrec.report import model_summary
 from charrec.training import compile_classifier, make_deterministic, train

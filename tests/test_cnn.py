@@ -5,7 +5,8 @@ import pandas as pd
 
 from charrec.evaluation import validation_stability
 from charrec.figures import accuracy_curves_side_by_side
-from charrec.models import augmentation, improved_cnn, simple_cnn
+from charrec.models.improved_cnn import augmentation, improved_cnn
+from charrec.models.simple_cnn import simple_cnn
 from charrec.training import learning_rate_schedule
 
 

@@ -4,7 +4,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from charrec.models import FusedBatchNormalization, tiny_cnn
+from charrec.models.layers import FusedBatchNormalization
+from charrec.models.tiny_cnn import tiny_cnn
 
 
 def test_fused_batch_normalization_matches_keras_in_training_and_inference():

@@ -14,7 +14,7 @@ from scipy import ndimage
 from charrec.data import dataset_spec, prepare_dataset
 from charrec.datasets import MNIST
 from charrec.idx import read_idx, write_idx
-from charrec.models import simple_cnn
+from charrec.models.simple_cnn import simple_cnn
 from charrec.params import DatasetParams
 from charrec.predict import main, normalize_image
 from charrec.training import compile_classifier, make_deterministic, predict_probabilities, train

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from charrec.models import dense_network
+from charrec.models.dense import dense_network
 from charrec.params import RegularizationParams
 from charrec.plans import plan
 from charrec.prepared import PreparedData

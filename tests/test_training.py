@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from charrec.models import dense_network
+from charrec.models.dense import dense_network
 from charrec.training import compile_classifier, make_deterministic, predict_probabilities, train
 
 

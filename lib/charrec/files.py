@@ -33,3 +33,8 @@ def project_root(start: Path | None = None) -> Path:
         if (folder / "dvc.yaml").is_file():
             return folder
     raise FileNotFoundError(f"no dvc.yaml in {start} or any folder above it: run this inside the project")
+
+
+def prepared_path(dataset: str, root: Path | None = None) -> Path:
+    """`data/prepared/<dataset>.npz` of the project (found from the current folder when `root` is None)."""
+    return Path(root or project_root()) / "data" / "prepared" / f"{dataset}.npz"

@@ -7,9 +7,7 @@ not import TensorFlow, so validation takes well under a second.
 """
 
 import difflib
-import json
 import os
-import textwrap
 import types
 import typing
 from pathlib import Path
@@ -154,12 +152,6 @@ def _unique_numbers(values: list) -> list:
     return values
 
 
-def Knob(default, description: str, **constraints):  # noqa: N802  (reads as a type in the schemas)
-    """A params field: its default, its description (the comment in params/*.yaml and the notebook), its
-    bounds."""
-    return Field(default, description=description, **constraints)
-
-
 Seeds = Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1), AfterValidator(_unique_numbers)]
 Values = Annotated[list[float], AfterValidator(_unique_numbers)]
 
@@ -167,7 +159,7 @@ Values = Annotated[list[float], AfterValidator(_unique_numbers)]
 class ExplorationParams(Schema):
     """Data exploration notebook (notebooks/01_data_exploration.py)"""
 
-    samples_per_class: int = Knob(10, "examples per class in the sample grid (1-20)", ge=1, le=20)
+    samples_per_class: int = Field(ge=1, le=20)
 
 
 class DenseBaselineParams(Schema):
@@ -176,18 +168,14 @@ class DenseBaselineParams(Schema):
         """784-512-64-32-16-10 network"""
     )
 
-    hidden_units: list[DenseUnits] = Knob([512, 64, 32, 16], "units of the hidden layers", min_length=1)
-    activation: Literal["relu", "elu", "gelu", "tanh", "sigmoid"] = Knob(
-        "relu", "activation of the hidden layers"
-    )
-    learning_rate: LearningRate = Knob(0.001, "Adam's learning rate (Keras default, as in the source)")
-    batch_size: BatchSize = Knob(500, "images per batch, as in the source")
-    epochs: Epochs = Knob(10, "passes over the training images, as in the source")
-    seeds: Seeds = Knob([0, 1, 2], "one validation run and one final run per seed")
-    retrain_on_all_training_images: bool = Knob(
-        True, "final runs on training + validation images (60,000), as the source"
-    )
-    gallery_size: GallerySize = Knob(24, "misclassified test images shown")
+    hidden_units: list[DenseUnits] = Field(min_length=1)
+    activation: Literal["relu", "elu", "gelu", "tanh", "sigmoid"]
+    learning_rate: LearningRate
+    batch_size: BatchSize
+    epochs: Epochs
+    seeds: Seeds
+    retrain_on_all_training_images: bool
+    gallery_size: GallerySize
 
 
 Strength = Annotated[float, Field(ge=0, le=10)]
@@ -197,22 +185,13 @@ Rate = Annotated[float, Field(ge=0, lt=1)]
 class SweepProtocol(Schema):
     """How every sweep point trains: a stratified subset of the training part, held fixed across points."""
 
-    train_size: int = Knob(
-        5000,
-        "stratified subset of the 50,000 training images (keeps the sweeps affordable)",
-        ge=100,
-        le=50_000,
-    )
-    epochs: Epochs = Knob(15, "passes over the subset")
-    batch_size: int = Knob(
-        128, "smaller batches: enough updates on the subset to overfit it", ge=1, le=50_000
-    )
-    learning_rate: LearningRate = Knob(0.001, "Adam's learning rate")
-    seed: int = Knob(0, "seed of every sweep run and of the subset", ge=0)
-    early_stopping_max_epochs: Epochs = Knob(40, "upper bound for the early-stopping points")
-    early_stopping_min_delta: float = Knob(
-        0.0001, "smallest val_loss improvement that counts, as in the source", ge=0, le=1
-    )
+    train_size: int = Field(ge=100, le=50_000)
+    epochs: Epochs
+    batch_size: int = Field(ge=1, le=50_000)
+    learning_rate: LearningRate
+    seed: int = Field(ge=0)
+    early_stopping_max_epochs: Epochs
+    early_stopping_min_delta: float = Field(ge=0, le=1)
 
 
 class Sweeps(Schema):
@@ -221,13 +200,11 @@ class Sweeps(Schema):
         """on the next dvc repro."""
     )
 
-    l1: Values = Knob([1e-6, 1e-5, 1e-4, 1e-3, 1e-2], "L1 penalty on every kernel")
-    l2: Values = Knob([1e-6, 1e-5, 3e-5, 1e-4, 1e-3, 1e-2, 1e-1], "L2 penalty on every kernel")
-    dropout: Values = Knob([0.1, 0.2, 0.4, 0.6], "dropout rate after each hidden layer")
-    max_norm: Values = Knob([1.0, 2.0, 4.0], "radius of the max-norm constraint per unit")
-    early_stopping: Annotated[list[Annotated[int, Field(ge=1, le=100)]], AfterValidator(_unique_numbers)] = (
-        Knob([5, 10], "patience in epochs (monitor val_loss)")
-    )
+    l1: Values
+    l2: Values
+    dropout: Values
+    max_norm: Values
+    early_stopping: Annotated[list[Annotated[int, Field(ge=1, le=100)]], AfterValidator(_unique_numbers)]
 
     @model_validator(mode="after")
     def _values_in_range(self):
@@ -248,23 +225,15 @@ class Sweeps(Schema):
 class FinalRecipe(Schema):
     """The combination of regularizers and the optimizer of the final model (chosen on validation)."""
 
-    l1: Strength = Knob(0.0, "L1 penalty on every kernel")
-    l2: Strength = Knob(0.0, "L2 penalty on every kernel")
-    dropout: Rate = Knob(0.3, "dropout rate after each hidden layer")
-    max_norm: Annotated[float, Field(gt=0, le=100)] | None = Knob(
-        3.0, "radius of the max-norm constraint (null: none)"
-    )
-    shift_fraction: ImageFraction = Knob(
-        0.08,
-        "random shift of the training images, up to this fraction of the side "
-        "(0.08: about 2 pixels; 0: none)",
-    )
-    learning_rate: LearningRate = Knob(0.002, "Adam's learning rate (the peak of the schedule)")
-    schedule: Literal["constant", "cosine"] = Knob(
-        "cosine", "constant, or cosine (decay to zero over the run)"
-    )
-    batch_size: BatchSize = Knob(256, "images per batch")
-    epochs: Epochs = Knob(20, "validation: 12 epochs 98.69 %, 16: 98.81 %, 20: 99.01 % (with the shifts)")
+    l1: Strength
+    l2: Strength
+    dropout: Rate
+    max_norm: Annotated[float, Field(gt=0, le=100)] | None
+    shift_fraction: ImageFraction
+    learning_rate: LearningRate
+    schedule: Literal["constant", "cosine"]
+    batch_size: BatchSize
+    epochs: Epochs
 
 
 class RegularizationParams(Schema):
@@ -273,23 +242,15 @@ class RegularizationParams(Schema):
         """overfitting to a tuned model"""
     )
 
-    hidden_units: list[DenseUnits] = Knob(
-        [1024, 512], "units of the hidden layers (ReLU), as in the source", min_length=1
-    )
-    learning_rate: LearningRate = Knob(0.00025, "Adam's learning rate of the unregularized network")
-    batch_size: int = Knob(512, "images per batch of the unregularized network", ge=1, le=50_000)
-    epochs: Epochs = Knob(15, "unregularized network, trained on 50,000 and validated on 10,000")
-    seeds: Seeds = Knob([0, 1, 2], "seeds of the final model (the first also seeds the baseline run)")
-    sweep: SweepProtocol = Knob(
-        SweepProtocol(),
-        "how every sweep point trains: one regularizer at a time on a stratified training subset",
-    )
-    sweeps: Sweeps = Knob(Sweeps(), "the sweeps: adding a value trains only that point on the next dvc repro")
-    final: FinalRecipe = Knob(
-        FinalRecipe(),
-        "the final model: the best settings together (chosen on validation), retrained on 60,000",
-    )
-    gallery_size: GallerySize = Knob(24, "misclassified test images shown")
+    hidden_units: list[DenseUnits] = Field(min_length=1)
+    learning_rate: LearningRate
+    batch_size: int = Field(ge=1, le=50_000)
+    epochs: Epochs
+    seeds: Seeds
+    sweep: SweepProtocol
+    sweeps: Sweeps
+    final: FinalRecipe
+    gallery_size: GallerySize
 
 
 class CnnSettings(Schema):
@@ -298,54 +259,98 @@ class CnnSettings(Schema):
         """CNN and Hiragana notebooks."""
     )
 
-    filters: ConvFilters = Knob([24, 48, 96], "channels of the three stages (full, half, quarter resolution)")
-    dense_units: DenseUnits = Knob(128, "units of the hidden dense layer")
-    dropout: Rate = Knob(0.3, "dropout rate after the hidden dense layer")
-    rotation_degrees: RotationDegrees = Knob(10.0, "augmentation: random rotation up to ± this angle")
-    shift_fraction: ImageFraction = Knob(
-        0.1, "augmentation: random shift up to ± this fraction of height and width"
-    )
-    zoom_fraction: ImageFraction = Knob(0.1, "augmentation: random zoom in or out up to this fraction")
-    peak_learning_rate: LearningRate = Knob(
-        0.003, "Adam's rate after warm-up, then decayed by a cosine to zero"
-    )
-    warmup_epochs: int = Knob(1, "linear warm-up from a tenth of the peak rate", ge=0, le=100)
-    batch_size: BatchSize = Knob(128, "images per batch")
-    epochs: Epochs = Knob(9, "length of the schedule of the final models")
+    filters: ConvFilters
+    dense_units: DenseUnits
+    dropout: Rate
+    rotation_degrees: RotationDegrees
+    shift_fraction: ImageFraction
+    zoom_fraction: ImageFraction
+    peak_learning_rate: LearningRate
+    warmup_epochs: int = Field(ge=0, le=100)
+    batch_size: BatchSize
+    epochs: Epochs
+
+
+def _registered_model(name: str) -> str:
+    from .models import info
+
+    info(name)  # raises UnknownModelError (a ValueError) with a did-you-mean and the known models
+    return name
+
+
+ModelName = Annotated[str, AfterValidator(_registered_model)]
+
+
+class NetworkSettings(Schema):
+    """One network of a comparison and how it trains: a registered model (a function decorated with
+    `@model` in lib/charrec/models/), its builder's keyword arguments, and its optimizer, schedule and
+    epochs."""
+
+    # Absent means off or "as the model says"; the study's values are in the params files.
+    model: ModelName | None = None  # a registered model; default: the network's own name
+    label: str | None = None  # its name in the reports; default: the model's display name
+    options: dict = {}  # the builder's keyword arguments (num_classes excluded)
+    learning_rate: LearningRate  # Adam's; with a cosine schedule, its peak
+    schedule: Literal["constant", "cosine"] = "constant"
+    warmup_epochs: int = Field(0, ge=0, le=100)  # cosine only
+    batch_size: BatchSize
+    epochs: Epochs  # of the final models
+    validation_epochs: Epochs | None = None  # of the validation run; default: epochs
+    early_stopping_patience: Patience | None = None  # validation run only; None: no early stopping
+    steps_per_execution: int = Field(1, ge=1, le=10_000)
+    test_time_shift: int = Field(0, ge=0, le=4)  # pixels; 0: off
+
+    def arguments(self, name: str) -> dict:
+        """`RunSpec` arguments shared by this network's runs (`name`: its key in the params)."""
+        return dict(
+            model=self.model or name,
+            options=dict(self.options),
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            schedule=self.schedule,
+            warmup_epochs=self.warmup_epochs,
+            steps_per_execution=self.steps_per_execution,
+            test_time_shift=self.test_time_shift,
+        )
+
+    def display_name(self, name: str) -> str:
+        from .models import info
+
+        return self.label or info(self.model or name).display_name
+
+
+def _check_networks(networks: dict) -> dict:
+    from .models import info
+
+    for name, network in networks.items():
+        model = network.model or name
+        try:
+            known = info(model).arguments
+        except ValueError as error:
+            raise ValueError(f"networks.{name}: {error} (set 'model:' to a registered model)") from None
+        unknown = sorted(set(network.options) - set(known))
+        if unknown:
+            import difflib
+
+            hints = [difflib.get_close_matches(option, known, n=1) for option in unknown]
+            hint = "; ".join(f"'{o}': did you mean '{h[0]}'?" for o, h in zip(unknown, hints) if h)
+            raise ValueError(
+                f"networks.{name}.options: {', '.join(map(repr, unknown))} not an argument of {model}"
+                f"{' (' + hint + ')' if hint else ''}; its arguments: {', '.join(known)}"
+            )
+    return networks
+
+
+NetworkName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+Networks = Annotated[dict[NetworkName, NetworkSettings], Field(min_length=1), AfterValidator(_check_networks)]
 
 
 class CnnParams(Schema):
-    """CNN notebook (notebooks/04_cnn.py): the source's simple CNN and an improved CNN"""
+    """CNN notebook (notebooks/04_cnn.py): every network listed (the source's simple CNN, an improved CNN)"""
 
-    simple_learning_rate: LearningRate = Knob(
-        0.001, "Adam's learning rate for the simple CNN (Keras default, as in the source)"
-    )
-    simple_batch_size: BatchSize = Knob(64, "as in the source")
-    simple_epochs: Epochs = Knob(5, "as in the source")
-    simple_steps_per_execution: int = Knob(
-        20, "optimizer steps per graph call: the same training, less overhead", ge=1, le=10_000
-    )
-    improved: CnnSettings = Knob(
-        CnnSettings(),
-        "the improved CNN, chosen on validation (benchmarks/cnn_width_on_validation.py, 2 seeds per width, "
-        "9 epochs): the cheapest width within 0.05 points of the best mean validation accuracy. [16, 32, 64] "
-        "99.44 %, [24, 48, 96] 99.48 % (8.2 M multiply-adds per image), [32, 64, 128] 99.50 % (14.4 M)",
-    )
-    validation_epochs: Epochs = Knob(10, "length of the improved CNN's schedule in the validation run")
-    test_time_shift: int = Knob(
-        1,
-        "improved CNN: also score each image averaged with its 4 shifts by this many pixels; reported "
-        "only if it helps on validation (0: off)",
-        ge=0,
-        le=4,
-    )
-    early_stopping_patience: Patience = Knob(
-        3, "epochs without a better validation accuracy before stopping (watching the schedule's second half)"
-    )
-    seeds: Seeds = Knob(
-        [0, 1, 2], "one final run per seed and model; the first seed also makes the validation runs"
-    )
-    gallery_size: GallerySize = Knob(24, "misclassified test images shown per model")
+    networks: Networks
+    seeds: Seeds
+    gallery_size: GallerySize
 
 
 ClassGroups = Annotated[
@@ -360,23 +365,14 @@ class BatchNormAblationParams(Schema):
         """4,470-parameter CNN with and without BN"""
     )
 
-    class_groups: ClassGroups = Knob(
-        [[0, 6], [1, 7], [2, 3, 5, 8], [4, 9]],
-        "digits merged into the classes of the 4-class variant (each digit once)",
-    )
-    learning_rate: LearningRate = Knob(0.001, "Adam's learning rate, as in the source")
-    batch_size: BatchSize = Knob(20, "as in the source")
-    epochs: Epochs = Knob(10, "as in the source")
-    seeds: Seeds = Knob(
-        [0, 1, 2], "every configuration trains once per seed; BN and no-BN runs are paired by seed"
-    )
-    steps_per_execution: int = Knob(
-        50, "optimizer steps per graph call: same training, less per-step overhead", ge=1, le=10_000
-    )
-    confidence: float = Knob(
-        0.95, "level of the confidence interval of the paired seed-level difference", gt=0.5, lt=1
-    )
-    gallery_size: GallerySize = Knob(8, "misclassified test images shown per configuration")
+    class_groups: ClassGroups
+    learning_rate: LearningRate
+    batch_size: BatchSize
+    epochs: Epochs
+    seeds: Seeds
+    steps_per_execution: int = Field(ge=1, le=10_000)
+    confidence: float = Field(gt=0.5, lt=1)
+    gallery_size: GallerySize
 
     @model_validator(mode="after")
     def _groups_partition_the_digits(self):
@@ -395,37 +391,24 @@ class HiraganaParams(Schema):
         """and a CNN"""
     )
 
-    dataset: DatasetName = Knob(
-        "kmnist", "a section of params/data.yaml (kmnist, or your own MNIST-format dataset)"
-    )
-    comparison_dataset: DatasetName = Knob("mnist", "the same architectures on this dataset, side by side")
-    dense_hidden_units: list[DenseUnits] = Knob(
-        [512, 256, 128, 64], "the source's dense network", min_length=1
-    )
-    dense_dropout_rates: Annotated[list[Rate], AfterValidator(_unique_numbers)] = Knob(
-        [0.0, 0.5], "one dense network per dropout rate: the source's two variants", min_length=1
-    )
-    dense_learning_rate: LearningRate = Knob(0.001, "Adam's learning rate of the dense networks")
-    dense_batch_size: BatchSize = Knob(256, "images per batch of the dense networks")
-    dense_max_epochs: Epochs = Knob(40, "upper bound; early stopping on validation accuracy decides")
-    early_stopping_patience: Patience = Knob(
-        5, "epochs without improvement before stopping (best weights kept)"
-    )
-    cnn: CnnSettings = Knob(
-        CnnSettings(),
-        "the CNN report's improved CNN, with the same settings by default",
-    )
-    seeds: Seeds = Knob(
-        [0, 1, 2], "one run per seed, model and dataset; the first seed's CNN is evaluated in full"
-    )
-    gallery_size: GallerySize = Knob(24, "misclassified test images shown")
+    dataset: DatasetName
+    comparison_dataset: DatasetName
+    dense_hidden_units: list[DenseUnits] = Field(min_length=1)
+    dense_dropout_rates: Annotated[list[Rate], AfterValidator(_unique_numbers)] = Field(min_length=1)
+    dense_learning_rate: LearningRate
+    dense_batch_size: BatchSize
+    dense_max_epochs: Epochs
+    early_stopping_patience: Patience
+    cnn: CnnSettings
+    seeds: Seeds
+    gallery_size: GallerySize
 
 
 class SummaryParams(Schema):
     """Summary notebook (notebooks/07_summary.py): reads the metrics files only"""
 
-    metrics_dir: str = Knob("../metrics", "where the notebooks' metrics files are (relative to notebooks/)")
-    reports_dir: str = Knob("../reports", "where the reports are; reports/index.html is written there")
+    metrics_dir: str
+    reports_dir: str
 
 
 SCHEMAS: dict[str, type[Schema]] = {
@@ -495,7 +478,7 @@ def load_params(path: Path, schema: type[Schema] | None = None) -> Schema:
             )
         schema = SCHEMAS[path.stem]
     if not path.is_file():
-        raise ParamsError(f"{path}: params file not found (restore it from git: git checkout -- {path})")
+        raise ParamsError(f"{path}: params file not found")
     try:
         values = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
@@ -504,6 +487,98 @@ def load_params(path: Path, schema: type[Schema] | None = None) -> Schema:
         problem = getattr(error, "problem", None) or str(error)
         raise ParamsError(f"{path}: not valid YAML{where}: {problem}") from None
     return validate(schema, values or {}, str(path))
+
+
+def merged(base: dict, variant: dict) -> dict:
+    """`base` with `variant`'s values: mappings merge key by key (recursively), anything else replaces."""
+    result = dict(base)
+    for key, value in variant.items():
+        both_mappings = isinstance(value, dict) and isinstance(result.get(key), dict)
+        result[key] = merged(result[key], value) if both_mappings else value
+    return result
+
+
+def _flat(values, prefix: str = "") -> dict:
+    if not isinstance(values, dict) or not values:
+        return {prefix: values}
+    items = {}
+    for key, value in values.items():
+        items |= _flat(value, f"{prefix}.{key}" if prefix else str(key))
+    return items
+
+
+def differences(base: dict, changed: dict) -> list[tuple[str, object, object]]:
+    """(dotted key, value in `base`, value in `changed`) for every value that differs; a key missing on
+    one side has the value None there."""
+    before, after = _flat(base), _flat(changed)
+    return [
+        (k, before.get(k), after.get(k))
+        for k in sorted(set(before) | set(after))
+        if before.get(k) != after.get(k)
+    ]
+
+
+class FreeParams(Schema):
+    """The params of a notebook without a schema of its own: any keys, checked for YAML types only."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+def schema_for(name: str) -> type[Schema]:
+    """The schema of notebook `name`'s params file: its own (`SCHEMAS`), or `FreeParams`."""
+    return SCHEMAS.get(name, FreeParams)
+
+
+def read_params(path: Path) -> dict:
+    """The mapping in a params file; ParamsError naming the file for a missing file or invalid YAML."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"{path}: params file not found")
+    try:
+        values = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise ParamsError(f"{path}: not valid YAML{where}: {problem}") from None
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise ParamsError(f"{path}: expected a mapping of keys to values, got {type(values).__name__}")
+    return values
+
+
+def notebook_params(name: str, variant: dict | None = None, root: Path | None = None):
+    """A notebook's params: `params/NAME.yaml` of the project, with a `variant`'s values over it, validated.
+
+    The pipeline runs every notebook with an empty variant, so its reports follow the params files alone.
+    In JupyterLab, a variant tries other values without touching the params file: runs it needs that the
+    pipeline has not trained go to `scratch/`, and the report starts by saying which values differ.
+    Raises ParamsError naming the file (or the variant) and the key.
+    """
+    from .files import project_root
+
+    path = Path(root or project_root()) / "params" / f"{name}.yaml"
+    base = read_params(path)
+    variant = variant or {}
+    if not isinstance(variant, dict):
+        raise ParamsError(f"the notebook's variant must be a mapping of keys to values, got {variant!r}")
+    source = f"{path} with the notebook's variant" if variant else str(path)
+    params = validate(schema_for(name), merged(base, variant), source)
+    changed = differences(base, merged(base, variant))
+    if changed:
+        from IPython.display import Markdown, display
+
+        rows = "\n".join(f"| `{key}` | {before!r} | {after!r} |" for key, before, after in changed)
+        display(
+            Markdown(
+                f"**A variant of the study.** These values differ from the study's own "
+                f"(`params/{name}.yaml`); "
+                "runs the study has not trained are trained for this variant and kept apart from its "
+                f"results:\n\n| value | the study | this variant |\n|---|---|---|\n{rows}\n"
+            )
+        )
+    return params
 
 
 # --- what params files name in other files, checked before any work starts -------------------
@@ -553,34 +628,22 @@ def check_references(name: str, params: Schema, root: Path) -> None:
 
 
 def _notebook_references(root: Path) -> list[tuple[str, str]]:
-    """(where, notebook name) for every notebook that dvc.yaml names: the keys of its `foreach` mappings
-    and the notebook of each `python -m charrec.* NAME` command without interpolation."""
+    """(where, notebook name) for every notebook that dvc.yaml names: the items of its `foreach` lists of
+    the train and report stages, and the notebook of each `python -m charrec.* NAME` command without
+    interpolation."""
     stages = (yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8")) or {}).get("stages") or {}
     found = []
     for stage, body in stages.items():
-        if isinstance(body.get("foreach"), dict):
-            found += [(f"dvc.yaml: 'stages.{stage}.foreach'", key) for key in body["foreach"]]
         command = (body.get("do") or body).get("cmd", "")
         words = command.split() if isinstance(command, str) else []
-        if words[:3] in (["python", "-m", "charrec.run_notebook"], ["python", "-m", "charrec.train"]):
-            if len(words) > 3 and "${" not in words[3]:
-                found.append((f"dvc.yaml: 'stages.{stage}.cmd'", words[3]))
+        words = [word for word in words if not word.startswith("PYTHONPATH=")]
+        if words[:3] not in (["python", "-m", "charrec.run_notebook"], ["python", "-m", "charrec.train"]):
+            continue
+        if isinstance(body.get("foreach"), list):
+            found += [(f"dvc.yaml: 'stages.{stage}.foreach'", str(item)) for item in body["foreach"]]
+        elif len(words) > 3 and "${" not in words[3]:
+            found.append((f"dvc.yaml: 'stages.{stage}.cmd'", words[3]))
     return found
-
-
-def _dataset_references(root: Path) -> list[tuple[str, str]]:
-    """(where, dataset name) for every literal dataset name in the items of dvc.yaml's `foreach` mappings
-    (`data:` and `compare:`; interpolated ones come from params files and are checked there)."""
-    stages = (yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8")) or {}).get("stages") or {}
-    found = []
-    for stage, body in stages.items():
-        items = body.get("foreach")
-        for key, item in items.items() if isinstance(items, dict) else ():
-            for field in ("data", "compare"):
-                value = item.get(field) if isinstance(item, dict) else None
-                if isinstance(value, str) and "${" not in value:
-                    found.append((f"dvc.yaml: 'stages.{stage}.foreach.{key}.{field}'", value))
-    return list(dict.fromkeys(found))
 
 
 def check_project(root: Path) -> list[str]:
@@ -589,67 +652,36 @@ def check_project(root: Path) -> list[str]:
     Returns the problems, each naming the file, the key and the fix; no TensorFlow, about two seconds."""
     root = Path(root)
     problems: list[str] = []
-    notebooks = sorted(name for name in SCHEMAS if name != "data")
+    named = _notebook_references(root)
+    notebooks = sorted({name for _, name in named})
     params_files = sorted(path.stem for path in (root / "params").glob("*.yaml"))
     for stem in params_files:
-        if stem not in SCHEMAS:
+        if stem != "data" and stem not in notebooks:
             problems.append(
-                str(
-                    _unknown(
-                        "params file",
-                        stem,
-                        sorted(SCHEMAS),
-                        f"params/{stem}.yaml",
-                        "Each params file is named after its notebook (or data.yaml).",
-                    )
-                )
+                f"params/{stem}.yaml: no notebook of that name in dvc.yaml's lists ({', '.join(notebooks)}): "
+                "add it to the report list in dvc.yaml, or rename the file after its notebook"
             )
     loaded = {}
-    for name in SCHEMAS:
+    for name in ["data", *notebooks]:
         try:
-            loaded[name] = load_params(root / "params" / f"{name}.yaml")
+            if name == "data":
+                loaded[name] = load_params(root / "params" / "data.yaml")
+            else:
+                loaded[name] = validate(
+                    schema_for(name), read_params(root / "params" / f"{name}.yaml"), f"params/{name}.yaml"
+                )
         except ParamsError as error:
             problems.append(str(error))
-    existing_notebooks = sorted(path.stem for path in (root / "notebooks").glob("*.py"))
-    for where, name in _notebook_references(root):
-        if name not in notebooks or name not in existing_notebooks:
-            problems.append(
-                str(
-                    _unknown(
-                        "notebook",
-                        name,
-                        notebooks,
-                        where,
-                        "Name a notebook of notebooks/ that has a params schema (lib/charrec/params.py).",
-                    )
-                )
-            )
-    for name in notebooks:
+    for where, name in named:
         notebook_file = root / "notebooks" / f"{name}.py"
         try:
-            if notebook_file.is_file():
-                check_parameters_cell(notebook_file, SCHEMAS[name])
-            else:
-                raise ParamsError(
-                    f"notebooks/{name}.py does not exist (restore it: git checkout -- notebooks/{name}.py)"
-                )
+            if not notebook_file.is_file():
+                raise ParamsError(f"{where} names notebook '{name}', but notebooks/{name}.py does not exist")
+            check_parameters_cell(notebook_file)
         except ParamsError as error:
             problems.append(str(error))
+    problems = list(dict.fromkeys(problems))
     if "data" in loaded:
-        sections = sorted(loaded["data"].datasets)
-        for where, dataset in _dataset_references(root):
-            if dataset not in sections:
-                problems.append(
-                    str(
-                        _unknown(
-                            "dataset",
-                            dataset,
-                            sections,
-                            where,
-                            "Name a section of params/data.yaml, or add one there for your own data.",
-                        )
-                    )
-                )
         for name, params in loaded.items():
             try:
                 check_references(name, params, root)
@@ -659,10 +691,11 @@ def check_project(root: Path) -> list[str]:
     return [problem.replace(prefix, "").replace(f"{root}{os.sep}", "") for problem in problems]
 
 
-def check_parameters_cell(notebook_file: Path, schema: type[Schema]) -> None:
-    """The notebook has exactly one cell tagged `parameters`, and it assigns exactly the schema's fields:
-    otherwise papermill would inject the params above an untagged cell of defaults that overrides them.
-    Raises ParamsError naming the notebook and the fix."""
+def check_parameters_cell(notebook_file: Path) -> None:
+    """The notebook has exactly one cell tagged `parameters` (whatever other metadata Jupyter adds to its
+    header), and that cell assigns `variant`: the pipeline injects `variant = {}` after it, so a variant
+    saved into the notebook never reaches the pipeline's report. Raises ParamsError naming the notebook
+    and the fix; reads the file only."""
     import ast
 
     import jupytext
@@ -672,138 +705,54 @@ def check_parameters_cell(notebook_file: Path, schema: type[Schema]) -> None:
     ]
     if len(cells) != 1:
         raise ParamsError(
-            f"{notebook_file}: {len(cells)} cells are tagged 'parameters', expected exactly one. "
-            'Mark the cell of defaults with `# %% tags=["parameters"]` '
-            "(or run `python -m charrec.params` to rewrite it)"
+            f"{notebook_file}: {len(cells)} cells are tagged 'parameters', expected exactly one: mark the "
+            'cell that sets `variant = {}` with `# %% tags=["parameters"]`'
         )
+    try:
+        tree = ast.parse(cells[0].source)
+    except SyntaxError as error:
+        raise ParamsError(f"{notebook_file}: the parameters cell is not valid Python: {error}") from None
     names = {
         target.id
-        for node in ast.walk(ast.parse(cells[0].source))
+        for node in ast.walk(tree)
         if isinstance(node, ast.Assign)
         for target in node.targets
         if isinstance(target, ast.Name)
     }
-    missing, extra = sorted(set(schema.model_fields) - names), sorted(names - set(schema.model_fields))
-    if missing or extra:
+    if "variant" not in names:
         raise ParamsError(
-            f"{notebook_file}: the parameters cell does not match the params schema"
-            + (f"; missing: {', '.join(missing)}" if missing else "")
-            + (f"; unknown: {', '.join(extra)}" if extra else "")
-            + ". Run `python -m charrec.params` to rewrite it from the schema"
+            f"{notebook_file}: the parameters cell does not set `variant`; write `variant = {{}}` there "
+            "(the study's values are read from the params file, a variant's over them)"
         )
 
 
-# --- the params files and parameters cells, written from the schemas --------------------------
-
-LINE_LENGTH = 110
-
-
-def _commented(line: str, description: str, indent: str) -> list[str]:
-    """`line  # description`, or the description wrapped on comment lines of their own above it."""
-    if len(f"{line}  # {description}") <= LINE_LENGTH:
-        return [f"{line}  # {description}"]
-    return [
-        *textwrap.wrap(
-            description, LINE_LENGTH, initial_indent=f"{indent}# ", subsequent_indent=f"{indent}# "
-        ),
-        line,
-    ]
-
-
-def defaults_yaml(schema: type[Schema]) -> str:
-    """The params file of a notebook: every field's default with its description as a comment."""
-    lines = [f"# {schema.__doc__.strip()}"]
-
-    def emit(model: type[BaseModel], values: BaseModel, indent: str) -> None:
-        for name, field in model.model_fields.items():
-            value = getattr(values, name)
-            if isinstance(value, BaseModel):
-                lines.extend(_commented(f"{indent}{name}:", field.description, indent))
-                emit(type(value), value, indent + "  ")
-            else:
-                text = (
-                    yaml.safe_dump(value, default_flow_style=True, allow_unicode=True)
-                    .strip()
-                    .removesuffix("...")
-                    .strip()
-                )
-                lines.extend(_commented(f"{indent}{name}: {text}", field.description, indent))
-
-    emit(schema, schema(), "")
-    return "\n".join(lines) + "\n"
-
-
-def defaults_python(schema: type[Schema]) -> str:
-    """The parameters cell of a notebook: every field's default as a Python assignment, described."""
-    lines = []
-    for name, field in schema.model_fields.items():
-        value = getattr(schema(), name)
-        if isinstance(value, BaseModel):
-            lines.extend(_commented(f"{name} = {{", field.description, ""))
-            for key, sub_field in type(value).model_fields.items():
-                lines.extend(
-                    _commented(
-                        f'    "{key}": {_literal(getattr(value, key))},', sub_field.description, "    "
-                    )
-                )
-            lines.append("}")
-        else:
-            lines.extend(_commented(f"{name} = {_literal(value)}", field.description, ""))
-    return "\n".join(lines) + "\n"
-
-
-def _literal(value) -> str:
-    """A Python literal with double-quoted strings (the notebooks' style)."""
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else repr(value)
-
-
-PARAMETERS_CELL = '# %% tags=["parameters"]\n'
-
-
-def with_parameters_cell(notebook_text: str, schema: type[Schema]) -> str:
-    """A jupytext notebook's text with its parameters cell replaced by the schema's defaults."""
-    start = notebook_text.index(PARAMETERS_CELL) + len(PARAMETERS_CELL)
-    end = notebook_text.index("\n# %%", start) + 1
-    return notebook_text[:start] + defaults_python(schema) + "\n" + notebook_text[end:]
-
-
 def main(argv: list[str] | None = None) -> int:
-    """`python -m charrec.params`: rewrite params/NAME.yaml and the parameters cell of notebooks/NAME.py
-    of every notebook from the schemas (run it after changing a default or a description).
-    `python -m charrec.params --check`: check the params files, the parameters cells and every reference
-    between files, writing nothing (`make` runs it before `dvc repro`); exit status 2 on a problem."""
+    """`python -m charrec.params --check`: check the params files, the notebooks' parameters cells and
+    every reference between files, writing nothing (`make` runs it before `dvc repro`); exit status 2 on
+    a problem. The params files are the one copy of the study's values: nothing writes them."""
     import argparse
     import sys
     import time
 
-    from .files import project_root, write_atomically
+    from .files import project_root
 
     parser = argparse.ArgumentParser(description=main.__doc__.split("\n")[0])
     parser.add_argument(
-        "--check", action="store_true", help="check every params file and reference, write nothing"
+        "--check", action="store_true", help="check every params file and reference (the default)"
     )
-    args = parser.parse_args(argv)
+    parser.parse_args(argv)
     root = project_root()
-    if args.check:
-        start = time.perf_counter()
-        problems = check_project(root)
-        for problem in problems:
-            print(f"error: {problem}", file=sys.stderr)
-        if problems:
-            print(
-                f"{len(problems)} problem(s) in the params: nothing was run. Fix them, then run again.",
-                file=sys.stderr,
-            )
-            return 2
-        print(f"params: every file and reference checked ({time.perf_counter() - start:.1f} s)")
-        return 0
-    for name, schema in SCHEMAS.items():
-        if name == "data":
-            continue
-        write_atomically(root / "params" / f"{name}.yaml", defaults_yaml(schema))
-        notebook = root / "notebooks" / f"{name}.py"
-        write_atomically(notebook, with_parameters_cell(notebook.read_text(encoding="utf-8"), schema))
-        print(f"wrote params/{name}.yaml and the parameters cell of notebooks/{name}.py")
+    start = time.perf_counter()
+    problems = check_project(root)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
+        print(
+            f"{len(problems)} problem(s) in the params: nothing was run. Fix them, then run again.",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"params: every file and reference checked ({time.perf_counter() - start:.1f} s)")
     return 0
 
 

@@ -33,6 +33,7 @@ def dense_baseline(params) -> list[RunSpec]:
             key=f"validation-seed{seed}",
             seed=seed,
             validate_every_epoch=True,
+            keep_model=True,
             labels={"phase": VALIDATION, "seed": seed},
             **common,
         )
@@ -84,7 +85,7 @@ def regularization(params) -> list[RunSpec]:
     )
     runs = [
         RunSpec(
-            key="baseline",
+            key=f"baseline-seed{params.seeds[0]}",
             model="dense_network",
             options=network,
             epochs=params.epochs,
@@ -95,12 +96,17 @@ def regularization(params) -> list[RunSpec]:
             score=True,
             labels={"kind": "baseline", "value": None},
         ),
-        RunSpec(key="reference", options=network, labels={"kind": "reference", "value": None}, **on_subset),
+        RunSpec(
+            key=f"reference-seed{sweep.seed}",
+            options=network,
+            labels={"kind": "reference", "value": None},
+            **on_subset,
+        ),
     ]
     for kind, values in params.sweeps.model_dump().items():
         seen = {}
         for value in values:
-            key = f"{kind}-{value:g}"
+            key = f"{kind}-{value:g}-seed{sweep.seed}"
             if key in seen:
                 raise ParamsError(
                     f"params/03_regularization.yaml: 'sweeps.{kind}' lists the value {value:g} twice "
@@ -133,9 +139,10 @@ def regularization(params) -> list[RunSpec]:
                 )
     runs.append(
         RunSpec(
-            key="combination",
+            key=f"combination-seed{params.seeds[0]}",
             seed=params.seeds[0],
             validate_every_epoch=True,
+            keep_model=True,
             score=True,
             labels={"kind": "combination", "value": None},
             **with_recipe,
@@ -153,9 +160,6 @@ def regularization(params) -> list[RunSpec]:
         for seed in params.seeds
     ]
     return runs
-
-
-SIMPLE_CNN, IMPROVED_CNN = "simple CNN", "improved CNN"
 
 
 def improved_cnn_options(cnn) -> dict:
@@ -185,63 +189,54 @@ def improved_cnn_training(cnn, **options) -> dict:
 
 
 def cnn(params) -> list[RunSpec]:
-    """04: with the first seed, each CNN on the training part, validated every epoch (the improved CNN's
-    full schedule, early stopping watching its second half); then every seed on all training images."""
-    simple = dict(
-        model="simple_cnn",
-        options={},
-        batch_size=params.simple_batch_size,
-        learning_rate=params.simple_learning_rate,
-        steps_per_execution=params.simple_steps_per_execution,
-    )
-    improved = {**improved_cnn_training(params.improved), "test_time_shift": params.test_time_shift}
-    choice_seed = params.seeds[0]
-    runs = [
-        RunSpec(
-            key="validation-simple",
-            seed=choice_seed,
-            epochs=params.simple_epochs,
-            validate_every_epoch=True,
-            labels={"phase": VALIDATION, "model": SIMPLE_CNN, "seed": choice_seed},
-            **simple,
-        ),
-        RunSpec(
-            key="validation-improved",
-            seed=choice_seed,
-            epochs=params.validation_epochs,
-            validate_every_epoch=True,
-            early_stopping={
-                "monitor": "val_accuracy",
-                "patience": params.early_stopping_patience,
-                "start_from_epoch": params.validation_epochs // 2,
-            },
-            labels={"phase": VALIDATION, "model": IMPROVED_CNN, "seed": choice_seed},
-            **improved,
-        ),
-    ]
+    """04: for every network in the params, a validation run with the first seed (on the training part,
+    scored on validation every epoch, early stopping watching its schedule's second half where the
+    network asks for it; its model kept), then a final run per seed on all training images, tested once.
+    Labels: phase, network (its key in the params), model (its display name), seed."""
+    first = params.seeds[0]
+    runs = []
+    for name, network in params.networks.items():
+        epochs = network.validation_epochs or network.epochs
+        patience = network.early_stopping_patience
+        runs.append(
+            RunSpec(
+                key=f"validation-{name}-seed{first}",
+                seed=first,
+                epochs=epochs,
+                validate_every_epoch=True,
+                keep_model=True,
+                early_stopping=(
+                    {"monitor": "val_accuracy", "patience": patience, "start_from_epoch": epochs // 2}
+                    if patience
+                    else None
+                ),
+                labels={
+                    "phase": VALIDATION,
+                    "network": name,
+                    "model": network.display_name(name),
+                    "seed": first,
+                },
+                **network.arguments(name),
+            )
+        )
     for seed in params.seeds:
-        runs.append(
-            RunSpec(
-                key=f"final-simple-seed{seed}",
-                seed=seed,
-                epochs=params.simple_epochs,
-                train_on="train_full",
-                test=True,
-                labels={"phase": FINAL, "model": SIMPLE_CNN, "seed": seed},
-                **simple,
+        for name, network in params.networks.items():
+            runs.append(
+                RunSpec(
+                    key=f"final-{name}-seed{seed}",
+                    seed=seed,
+                    epochs=network.epochs,
+                    train_on="train_full",
+                    test=True,
+                    labels={
+                        "phase": FINAL,
+                        "network": name,
+                        "model": network.display_name(name),
+                        "seed": seed,
+                    },
+                    **network.arguments(name),
+                )
             )
-        )
-        runs.append(
-            RunSpec(
-                key=f"final-improved-seed{seed}",
-                seed=seed,
-                epochs=params.improved.epochs,
-                train_on="train_full",
-                test=True,
-                labels={"phase": FINAL, "model": IMPROVED_CNN, "seed": seed},
-                **improved,
-            )
-        )
     return runs
 
 

@@ -8,8 +8,6 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from .files import project_root
-
 
 @dataclass(frozen=True)
 class PreparedData:
@@ -60,11 +58,6 @@ def with_grouped_classes(data: PreparedData, groups: list[list[int]]) -> Prepare
         y_val=group_labels(data.y_val, groups),
         y_test=group_labels(data.y_test, groups),
     )
-
-
-def prepared_path(dataset: str, root: Path | None = None) -> Path:
-    """`data/prepared/<dataset>.npz` of the project (found from the current folder when `root` is None)."""
-    return Path(root or project_root()) / "data" / "prepared" / f"{dataset}.npz"
 
 
 def load_prepared(path: Path) -> PreparedData:

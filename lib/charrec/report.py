@@ -450,6 +450,27 @@ def model_summary(model) -> pd.DataFrame:
     return table
 
 
+def architecture_text(model) -> str:
+    """A Keras model's layers in the reports' shorthand, e.g. 'Conv32(3x3)-MaxPool-Dense64-Dense10' (input
+    scaling, reshaping, flattening and activations left out; BN after a convolution as '+BN')."""
+    parts = []
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "Conv2D":
+            parts.append(f"Conv{layer.filters}({layer.kernel_size[0]}x{layer.kernel_size[1]})")
+        elif kind == "Dense":
+            parts.append(f"Dense{layer.units}")
+        elif kind in ("MaxPooling2D", "AveragePooling2D"):
+            parts.append("MaxPool" if kind == "MaxPooling2D" else "AvgPool")
+        elif kind == "Dropout":
+            parts.append(f"Dropout{layer.rate:g}")
+        elif "BatchNormalization" in kind and parts:
+            parts[-1] += "+BN"
+        elif kind == "Sequential":  # the augmentation block
+            parts.append("Augment")
+    return "-".join(parts)
+
+
 def hardware_description() -> str:
     cpu = platform.processor() or platform.machine()
     try:

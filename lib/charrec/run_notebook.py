@@ -35,7 +35,7 @@ from traitlets.config import Config
 
 from .files import write_atomically
 from .outputs import REPORT_STAGE_ENV, NotebookOutputs
-from .params import SCHEMAS, ParamsError, check_parameters_cell, check_references, load_params
+from .params import ParamsError, check_parameters_cell, check_references, read_params, schema_for, validate
 
 TEMPLATES = Path(__file__).parent / "templates"
 # TensorFlow's C++ start-up lines (absl format, e.g. "I0000 00:00:17... port.cc:153] oneDNN custom operations
@@ -336,12 +336,10 @@ def _remove(paths: list[Path]) -> None:
 def run(name: str, root: Path = Path(".")) -> None:
     params_file = root / "params" / f"{name}.yaml"
     notebook_file = root / "notebooks" / f"{name}.py"
-    if name not in SCHEMAS:
-        raise ParamsError(f"no params schema for notebook '{name}'; known: {', '.join(sorted(SCHEMAS))}")
-    params = load_params(params_file)
+    params = validate(schema_for(name), read_params(params_file), str(params_file))
     if not notebook_file.is_file():
         raise FileNotFoundError(f"{notebook_file} does not exist")
-    check_parameters_cell(notebook_file, SCHEMAS[name])
+    check_parameters_cell(notebook_file)
     check_references(name, params, root)
     outputs = NotebookOutputs(name, root=root)
     _remove(outputs.all_results() + [outputs.failed_notebook])
@@ -356,7 +354,8 @@ def run(name: str, root: Path = Path(".")) -> None:
         papermill.execute_notebook(
             jupytext.read(notebook_file),
             str(outputs.failed_notebook),
-            parameters=params.model_dump(mode="json"),
+            # the notebook reads params/NAME.yaml itself; a variant saved in the notebook is overridden
+            parameters={"variant": {}},
             kernel_name="python3",
             cwd=str(notebook_file.parent),
             progress_bar=False,
@@ -367,6 +366,8 @@ def run(name: str, root: Path = Path(".")) -> None:
         )
         outputs.executed_notebook.parent.mkdir(parents=True, exist_ok=True)
         os.replace(outputs.failed_notebook, outputs.executed_notebook)
+        if outputs.metrics_file.exists():  # a notebook with metrics has a curves folder (a stage output)
+            outputs.curves_dir.mkdir(parents=True, exist_ok=True)
         render_reports(outputs.executed_notebook, outputs)
         if not any(outputs.failed_notebook.parent.iterdir()):  # no other stage's failure kept there
             outputs.failed_notebook.parent.rmdir()

@@ -3,15 +3,12 @@
 A run is the unit of work and of caching of the whole study: one model, one seed, one training
 protocol. Every notebook's runs are listed by `charrec.plans` and carried out by `charrec.tasks`
 (in parallel, cached per run); the notebooks only read their results. The result of a run depends
-on its spec, on the prepared data and on the code of this module and the modules it imports; that
-code's fingerprint is part of every stored result (see `code_fingerprint`).
+on its spec, on the prepared data, on this module's code with what it imports, and on its model's
+module; their fingerprint is part of every stored result (`charrec.fingerprints`).
 """
 
-import ast
-import hashlib
 import json
 import math
-import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,19 +17,17 @@ import numpy as np
 
 from .prepared import load_prepared, stratified_subset, with_grouped_classes
 
-BUILDERS = ("dense_network", "simple_cnn", "improved_cnn", "tiny_cnn")  # functions of charrec.models
-
 
 @dataclass(frozen=True)
 class RunSpec:
     """Everything that decides the outcome of one training run (JSON-serialisable).
 
-    The model is `charrec.models.<model>(num_classes, **options)`; it trains with Adam on integer
+    The model is `charrec.models.build(model, num_classes, **options)`; it trains with Adam on integer
     labels for `epochs` passes over the chosen training images in batches of `batch_size`.
     """
 
     key: str  # the run's name within its notebook, e.g. "final-seed0"; also its file name
-    model: str  # one of BUILDERS
+    model: str  # a registered model (charrec.models.catalogue())
     options: dict  # the builder's keyword arguments, num_classes excluded
     seed: int  # initial weights and the order of the training images
     epochs: int
@@ -52,57 +47,12 @@ class RunSpec:
     # pixels (test-time augmentation), on the validation images (validated runs) and the test images
     test_time_shift: int = 0
     test: bool = False  # keep the model and its probabilities on the test images
+    keep_model: bool = False  # keep the model without testing it (validation runs, for later analyses)
     labels: dict = field(default_factory=dict)  # how the notebook names this run (model, seed, value...)
 
     def as_json(self) -> dict:
         """The spec as stored in the run's result file (tuples become lists)."""
         return json.loads(json.dumps(asdict(self)))
-
-
-# The packages whose versions decide a run's numbers. Other pins (Jupyter, DVC, report tools) can change
-# without making the stored runs stale.
-TRAINING_PACKAGES = ("keras", "numpy", "tensorflow", "tensorflow-cpu")
-
-
-def code_fingerprint(root: Path, dataset: str) -> str:
-    """A hash of what a run's result depends on besides its spec: the code of this module and every
-    `charrec` module it imports, the pinned versions of `TRAINING_PACKAGES` in `requirements.txt`, and the
-    dataset's manifest (checksums, split, subset). A change to any of them makes every stored run of that
-    dataset stale.
-
-    The code is hashed as its syntax tree without docstrings, so comments, docstrings and formatting can
-    change without retraining; any change to what the code does cannot.
-    """
-    from .dependencies import module_closure, module_file
-
-    digest = hashlib.sha256()
-    for module in sorted(module_closure("charrec.runs")):
-        digest.update(code_without_docstrings(module_file(module).read_text(encoding="utf-8")).encode())
-    requirements = Path(root) / "requirements.txt"
-    pins = requirements.read_text(encoding="utf-8").splitlines() if requirements.is_file() else []
-    digest.update("\n".join(sorted(pin for pin in pins if _package_name(pin) in TRAINING_PACKAGES)).encode())
-    manifest = Path(root) / "data" / "prepared" / f"{dataset}.json"
-    digest.update(manifest.read_bytes() if manifest.is_file() else b"missing")
-    return digest.hexdigest()[:16]
-
-
-def _package_name(pin: str) -> str:
-    """'tensorflow_cpu==2.21.0' -> 'tensorflow-cpu' (PEP 503 normalised name)."""
-    name = re.split(r"[=<>!~;\[ ]", pin.strip(), maxsplit=1)[0]
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def code_without_docstrings(source: str) -> str:
-    """The syntax tree of `source` without module, class and function docstrings, as text (no line
-    numbers): equal for two sources that differ only in comments, docstrings or layout."""
-    tree = ast.parse(source)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-                if isinstance(body[0].value.value, str):
-                    node.body = body[1:] or [ast.Pass()]
-    return ast.dump(tree, include_attributes=False)
 
 
 def progress_log(prefix: str, print_line=print):
@@ -137,16 +87,18 @@ def execute(
     (wall time of the epochs, s), `images_per_second` and `train_images`; with `early_stopping`
     `best_epoch` (1-based) and `stopped_early`; with `score` `train_accuracy`, `validation_accuracy`
     and `validation_loss` (inference mode, fractions); with `test` `test_accuracy` and, in the
-    returned dict only, `test_probabilities` (float32, test images × classes), and the model is saved
-    to `model_file`. With `test_time_shift`: `validation_accuracy_plain` and
+    returned dict only, `test_probabilities` (float32, test images × classes); with `test` or
+    `keep_model` the model is saved to `model_file`. With `test_time_shift`: `validation_accuracy_plain` and
     `validation_accuracy_shifted` (validated runs), `test_accuracy_shifted` and, in the returned dict
-    only, `test_probabilities_shifted` (test runs). Raises ValueError for an unknown builder or schedule.
+    only, `test_probabilities_shifted` (test runs). Raises UnknownModelError (a ValueError) for an unknown
+    model and ValueError for an unknown schedule.
     """
     import keras
 
     from . import models
     from .training import (
         compile_classifier,
+        evaluate,
         learning_rate_schedule,
         make_deterministic,
         predict_probabilities,
@@ -154,8 +106,7 @@ def execute(
         train,
     )
 
-    if spec.model not in BUILDERS:
-        raise ValueError(f"unknown model builder '{spec.model}'; known: {', '.join(BUILDERS)}")
+    builder = models.builder(spec.model)  # raises UnknownModelError naming the model
     data = load_prepared(Path(data_dir) / f"{spec.dataset}.npz")
     if spec.class_groups:
         data = with_grouped_classes(data, spec.class_groups)
@@ -169,7 +120,7 @@ def execute(
         x_train, y_train = x_train[keep], y_train[keep]
 
     make_deterministic(spec.seed)
-    model = getattr(models, spec.model)(num_classes=data.num_classes, **spec.options)
+    model = builder(num_classes=data.num_classes, **spec.options)
     steps_per_epoch = math.ceil(len(y_train) / spec.batch_size)
     schedule = learning_rate_schedule(
         spec.learning_rate, spec.schedule, steps_per_epoch, spec.epochs, spec.warmup_epochs
@@ -196,10 +147,8 @@ def execute(
         result["best_epoch"] = int(stopper.best_epoch) + 1
         result["stopped_early"] = bool(stopper.stopped_epoch)
     if spec.score:
-        train_accuracy = float(model.evaluate(x_train, y_train, batch_size=2000, verbose=0)[1])
-        validation_loss, validation_accuracy = (
-            float(v) for v in model.evaluate(data.x_val, data.y_val, batch_size=2000, verbose=0)
-        )
+        train_accuracy = evaluate(model, x_train, y_train)[1]
+        validation_loss, validation_accuracy = evaluate(model, data.x_val, data.y_val)
         result.update(
             train_accuracy=round(train_accuracy, 6),
             validation_accuracy=round(validation_accuracy, 6),
@@ -225,9 +174,9 @@ def execute(
             probabilities = predict_probabilities(model, data.x_test)
         result["test_probabilities"] = probabilities.astype(np.float32)
         result["test_accuracy"] = accuracy(result["test_probabilities"], data.y_test)
-        if model_file is not None:
-            Path(model_file).parent.mkdir(parents=True, exist_ok=True)
-            partial = Path(model_file).with_name(f".{Path(model_file).stem}.part.keras")
-            model.save(partial)
-            partial.replace(model_file)
+    if (spec.test or spec.keep_model) and model_file is not None:
+        Path(model_file).parent.mkdir(parents=True, exist_ok=True)
+        partial = Path(model_file).with_name(f".{Path(model_file).stem}.part.keras")
+        model.save(partial)
+        partial.replace(model_file)
     return result

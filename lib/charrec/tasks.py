@@ -32,14 +32,10 @@ import numpy as np
 import pandas as pd
 
 from .files import project_root, write_atomically, write_json_atomically
+from .fingerprints import Fingerprints, changed_parts
+from .models import info
 from .outputs import REPORT_STAGE_ENV, SCRATCH
-from .runs import RunSpec, code_fingerprint
-
-# Relative cost per image and epoch, to start the longest runs first (measured images/s on 2 cores).
-COST_PER_IMAGE = {"dense_network": 1, "tiny_cnn": 6, "simple_cnn": 10, "improved_cnn": 28}
-# Batch normalization (fused) costs 05's small CNN about 1.4x its time (4,700-5,200 against 6,800-7,200
-# images/s on 1 thread; 2x with Keras' own layer).
-BATCH_NORM_COST = 1.4
+from .runs import RunSpec
 
 
 @dataclass(frozen=True)
@@ -66,21 +62,33 @@ class RunStore:
     def probabilities_file(self, key: str, shifted: bool = False) -> Path:
         return self.models_dir / f"{key}.test{'-shifted' if shifted else ''}.npy"
 
-    def load(self, spec: RunSpec, fingerprint: str) -> dict | None:
-        """The stored result of `spec`, or None when there is none or it was made by other settings or
-        code."""
+    def check(self, spec: RunSpec, fingerprints: Fingerprints) -> tuple[dict | None, str]:
+        """The stored result of `spec` and "stored", or None and why it must train: "new", "settings
+        changed (FIELDS)", "code changed (FILES)" or "model file missing"."""
         path = self.result_file(spec.key)
         if not path.is_file():
-            return None
+            return None, "new"
         result = json.loads(path.read_text(encoding="utf-8"))
-        if result.get("spec") != spec.as_json() or result.get("fingerprint") != fingerprint:
-            return None
-        needed = [self.model_file(spec.key), self.probabilities_file(spec.key)] if spec.test else []
+        stored, planned = result.get("spec", {}), spec.as_json()
+        if stored != planned:
+            fields = sorted(k for k in set(stored) | set(planned) if stored.get(k) != planned.get(k))
+            return None, f"settings changed ({', '.join(fields)})"
+        if result.get("fingerprint") != fingerprints.of(spec.model, spec.dataset):
+            changed = changed_parts(result.get("code", {}), fingerprints.parts(spec.model, spec.dataset))
+            return None, f"code changed ({', '.join(changed) or 'fingerprint'})"
+        needed = [self.model_file(spec.key)] if spec.test or spec.keep_model else []
+        if spec.test:
+            needed.append(self.probabilities_file(spec.key))
         if spec.test and spec.test_time_shift:
             needed.append(self.probabilities_file(spec.key, shifted=True))
         if not all(path.is_file() for path in needed):
-            return None
-        return result
+            return None, "model file missing"
+        return result, "stored"
+
+    def load(self, spec: RunSpec, fingerprints: Fingerprints) -> dict | None:
+        """The stored result of `spec`, or None when there is none or it was made by other settings or
+        code."""
+        return self.check(spec, fingerprints)[0]
 
     def save(self, result: dict, probabilities: dict[bool, np.ndarray]) -> None:
         """Probabilities (by `shifted`) first, the result file last: a result file means the run is
@@ -121,10 +129,9 @@ def jobs_setting() -> int:
 
 def run_cost(spec: RunSpec) -> float:
     """A run's estimated relative cost, to order and size the pool: epochs × training images (`train_size`,
-    else 60,000; early stopping is not foreseen) × the model's cost per image (COST_PER_IMAGE, times
-    BATCH_NORM_COST for a model built with the `batch_norm` option, i.e. 05's CNN)."""
-    per_image = COST_PER_IMAGE.get(spec.model, 1) * (BATCH_NORM_COST if spec.options.get("batch_norm") else 1)
-    return per_image * spec.epochs * (spec.train_size or 60_000)
+    else 60,000; early stopping is not foreseen) × its model's cost per image with its options (registered
+    with the model: `charrec.models.model`). Raises UnknownModelError for an unregistered model."""
+    return info(spec.model).cost(spec.options) * spec.epochs * (spec.train_size or 60_000)
 
 
 def finish_time(costs: list[float], workers: int, slots: int) -> float:
@@ -190,7 +197,7 @@ def train_one(
     root: str,
     store_root: str,
     notebook: str,
-    fingerprint: str,
+    code: dict,
     threads: int,
     position: str,
     stream=None,
@@ -220,7 +227,7 @@ def train_one(
         for shifted, name in ((False, "test_probabilities"), (True, "test_probabilities_shifted"))
         if name in result
     }
-    result["fingerprint"] = fingerprint
+    result["fingerprint"], result["code"] = code["fingerprint"], code["parts"]
     store.save(result, probabilities)
     log(f"{notebook} {position} {spec.key}: done in {result['train_seconds']:.0f} s")
     return result
@@ -276,11 +283,16 @@ def _map(tasks: list[tuple], jobs: int) -> list[dict]:
         raise
 
 
-def stored_results(store: RunStore, specs: list[RunSpec], root: Path) -> tuple[dict, dict]:
-    """The code fingerprint per dataset, and per run key its stored result in `store` (None where missing
-    or stale)."""
-    fingerprints = {dataset: code_fingerprint(root, dataset) for dataset in {spec.dataset for spec in specs}}
-    return fingerprints, {spec.key: store.load(spec, fingerprints[spec.dataset]) for spec in specs}
+def stored_results(store: RunStore, specs: list[RunSpec], root: Path) -> tuple[Fingerprints, dict, dict]:
+    """The fingerprints under `root`, and per run key its stored result in `store` (None where missing
+    or stale) and the reason ("stored", "new", "settings changed (...)", "code changed (FILES)", ...)."""
+    fingerprints = Fingerprints(root)
+    checked = {spec.key: store.check(spec, fingerprints) for spec in specs}
+    return (
+        fingerprints,
+        {key: result for key, (result, _) in checked.items()},
+        {key: reason for key, (_, reason) in checked.items()},
+    )
 
 
 def ensure_runs(
@@ -295,7 +307,7 @@ def ensure_runs(
     (default: the project's own). Returns results without probabilities (see `RunResults`)."""
     root = Path(root)
     store = store or RunStore(root, notebook)
-    fingerprints, found = stored_results(store, specs, root)
+    fingerprints, found, _ = stored_results(store, specs, root)
     missing = [spec for spec in specs if found[spec.key] is None]
     if not missing:
         return found
@@ -315,7 +327,10 @@ def ensure_runs(
             str(root),
             str(store.root),
             notebook,
-            fingerprints[spec.dataset],
+            {
+                "fingerprint": fingerprints.of(spec.model, spec.dataset),
+                "parts": fingerprints.parts(spec.model, spec.dataset),
+            },
             threads,
             f"[{index}/{len(missing)}]",
         )
@@ -422,7 +437,7 @@ def results_for(notebook: str, params, root: Path | None = None) -> RunResults:
     root = Path(root) if root else project_root()
     specs = plan(notebook, params)
     pipeline, scratch = RunStore(root, notebook), RunStore(root / SCRATCH, notebook)
-    _, found = stored_results(pipeline, specs, root)
+    _, found, _ = stored_results(pipeline, specs, root)
     missing = [spec for spec in specs if found[spec.key] is None]
     if missing and os.environ.get(REPORT_STAGE_ENV):
         raise FileNotFoundError(

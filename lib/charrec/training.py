@@ -118,6 +118,13 @@ def compile_classifier(
     return model
 
 
+def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """The model's mean loss and accuracy (fraction) on uint8 images in inference mode, through tf.data
+    in batches of 2,000 (numpy arrays into `evaluate` make Keras log `NodeDef mentions attribute` lines)."""
+    loss, accuracy = model.evaluate(batched(images, labels, 2000), verbose=0)
+    return float(loss), float(accuracy)
+
+
 def predict_probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
     # A tf.data input: numpy arrays make Keras build a parallel map that logs a spurious TensorFlow error.
     return model.predict(tf.data.Dataset.from_tensor_slices(images).batch(2000), verbose=0)
