@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "lib"))
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from charrec.models import improved_cnn  # noqa: E402
+from charrec.models.improved_cnn import improved_cnn  # noqa: E402
 from charrec.params import load_params  # noqa: E402
 from charrec.plans import improved_cnn_options  # noqa: E402
 from charrec.prepared import load_prepared  # noqa: E402

@@ -38,7 +38,7 @@ CANDIDATES = ([16, 32, 64], [24, 48, 96], [32, 64, 128])
 def multiply_adds_per_image(filters: list[int], options: dict) -> int:
     """Multiply-adds per image of the improved CNN with these channels (counted by the roofline
     benchmark from the built model's layers)."""
-    from charrec.models import improved_cnn
+    from charrec.models.improved_cnn import improved_cnn
 
     return multiply_adds(improved_cnn(10, **{**options, "filters": filters}))
 

@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import charrec  # noqa: E402,F401  (the pipeline's TensorFlow options, before TensorFlow loads)
-from charrec.models import dense_network  # noqa: E402
+from charrec.models.dense import dense_network  # noqa: E402
 from charrec.prepared import load_prepared  # noqa: E402
 from charrec.training import EpochTimer, compile_classifier, make_deterministic, train  # noqa: E402
 

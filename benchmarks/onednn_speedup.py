@@ -20,7 +20,10 @@ def worker(steps: int) -> None:
 
     import numpy as np
 
-    from charrec.models import dense_network, improved_cnn, simple_cnn, tiny_cnn
+    from charrec.models.dense import dense_network
+    from charrec.models.improved_cnn import improved_cnn
+    from charrec.models.simple_cnn import simple_cnn
+    from charrec.models.tiny_cnn import tiny_cnn
     from charrec.training import batched, compile_classifier, make_deterministic
 
     models = {  # name: (builder, batch size, steps per graph call), as the notebooks train them

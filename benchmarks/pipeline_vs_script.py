@@ -39,7 +39,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def study_models() -> dict:
     """name -> (builder, batch size, steps per graph call), as the notebooks' default params train them."""
-    from charrec.models import dense_network, improved_cnn, simple_cnn, tiny_cnn
+    from charrec.models.dense import dense_network
+    from charrec.models.improved_cnn import improved_cnn
+    from charrec.models.simple_cnn import simple_cnn
+    from charrec.models.tiny_cnn import tiny_cnn
 
     dense, regularized = DenseBaselineParams(), RegularizationParams().final
     cnn, ablation = CnnParams(), BatchNormAblationParams()

@@ -47,7 +47,10 @@ def with_keras_batch_normalization(build):
 def study_models() -> dict:
     """name -> (builder, batch size, steps per execution), as the notebooks' default params train them
     (06's CNN is 04's improved CNN); the two models with batch normalization also with Keras' own layer."""
-    from charrec.models import dense_network, improved_cnn, simple_cnn, tiny_cnn
+    from charrec.models.dense import dense_network
+    from charrec.models.improved_cnn import improved_cnn
+    from charrec.models.simple_cnn import simple_cnn
+    from charrec.models.tiny_cnn import tiny_cnn
 
     cnn = CnnParams()
     improved = (lambda: improved_cnn(10, **improved_cnn_options(cnn.improved)), cnn.improved.batch_size, 1)
