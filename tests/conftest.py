@@ -153,6 +153,14 @@ def mnist_folder(tmp_path_factory) -> Path:
     return folder
 
 
+def study_params(name: str, **changes):
+    """The committed params/NAME.yaml, validated, with `changes` merged over it (as a notebook's variant)."""
+    from charrec.params import read_params, schema_for, validate
+
+    values = merged(read_params(PROJECT_ROOT / "params" / f"{name}.yaml"), changes)
+    return validate(schema_for(name), values, f"params/{name}.yaml with the test's changes")
+
+
 def apply_small_profile(project: Path, mnist_folder: Path) -> None:
     """Put the small profile's values over the params of a project copy (mappings merged key by key, as a
     notebook's variant is): real MNIST subsets, generated KMNIST."""

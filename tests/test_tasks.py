@@ -2,16 +2,20 @@
 (joblib's process pool and a local Dask cluster)."""
 
 import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from charrec.outputs import REPORT_STAGE_ENV
-from charrec.params import DenseBaselineParams
 from charrec.prepared import PreparedData
 from charrec.runs import RunSpec
 from charrec.tasks import RunStore, ensure_runs, results_for
-from conftest import write_prepared
+from conftest import PROJECT_ROOT, study_params, write_prepared
 
 QUIET = dict(log=lambda line: None)
 
@@ -97,7 +101,9 @@ def test_dask_local_cluster_gives_the_same_results(tmp_path, monkeypatch):
 def test_the_report_stage_never_trains_and_an_interactive_run_trains_into_scratch(tmp_path, monkeypatch):
     root = tiny_project(tmp_path)
     monkeypatch.setenv("CHARREC_JOBS", "1")
-    params = DenseBaselineParams(hidden_units=[16], epochs=3, batch_size=50, learning_rate=0.003, seeds=[0])
+    params = study_params(
+        "02_dense_baseline", hidden_units=[16], epochs=3, batch_size=50, learning_rate=0.003, seeds=[0]
+    )
     import charrec.plans as plans
 
     original = plans.PLANS["02_dense_baseline"]
@@ -131,8 +137,9 @@ def test_stopping_the_training_stage_stops_its_workers(tmp_path):
 
     root = tiny_project(tmp_path, name="mnist")
     (root / "params").mkdir()
+    committed = yaml.safe_load((PROJECT_ROOT / "params" / "02_dense_baseline.yaml").read_text())
     (root / "params" / "02_dense_baseline.yaml").write_text(
-        "hidden_units: [16]\nepochs: 1000\nbatch_size: 50\nseeds: [0]\n"
+        yaml.safe_dump(committed | {"hidden_units": [16], "epochs": 1000, "batch_size": 50, "seeds": [0]})
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "charrec.train", "02_dense_baseline"],
@@ -151,7 +158,7 @@ def test_stopping_the_training_stage_stops_its_workers(tmp_path):
 
 
 def test_the_code_fingerprint_ignores_prose_and_other_packages_but_not_code_or_training_packages(tmp_path):
-    from charrec.runs import code_fingerprint, code_without_docstrings
+    from charrec.fingerprints import Fingerprints, code_without_docstrings
 
     documented = 'def f(x):\n    """Adds one."""\n    # a comment\n    return x + 1\n'
     assert code_without_docstrings(documented) == code_without_docstrings("def f(x):\n    return (x+1)\n")
@@ -159,11 +166,66 @@ def test_the_code_fingerprint_ignores_prose_and_other_packages_but_not_code_or_t
 
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("keras==3.15.1\nnumpy==2.4.6\ntensorflow_cpu==2.21.0\n")
-    before = code_fingerprint(tmp_path, "mnist")
+    before = Fingerprints(tmp_path).of("dense_network", "mnist")
     requirements.write_text("keras==3.15.1\nnumpy==2.4.6\npooch==1.8.2\ntensorflow_cpu==2.21.0\n")
-    assert code_fingerprint(tmp_path, "mnist") == before
+    assert Fingerprints(tmp_path).of("dense_network", "mnist") == before
     requirements.write_text("keras==3.15.1\nnumpy==2.4.6\npooch==1.8.2\ntensorflow_cpu==2.22.0\n")
-    assert code_fingerprint(tmp_path, "mnist") != before
+    assert Fingerprints(tmp_path).of("dense_network", "mnist") != before
+    assert Fingerprints(tmp_path).parts("dense_network", "mnist")["requirements.txt"] != "missing"
+
+
+FINGERPRINTS = """
+import json, sys
+from charrec.fingerprints import Fingerprints
+from charrec.models import catalogue
+fingerprints = Fingerprints(sys.argv[1])
+print(json.dumps({name: fingerprints.of(name, "mnist") for name in sorted(catalogue())}))
+"""
+
+
+def fingerprints_of_copy(lib: Path, root: Path) -> dict[str, str]:
+    """Every registered model's fingerprint, computed by a fresh interpreter on the library at `lib`."""
+    result = subprocess.run(
+        [sys.executable, "-c", FINGERPRINTS, str(root)],
+        env={"PYTHONPATH": str(lib), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_editing_one_model_stales_only_its_runs_and_adding_a_model_stales_nothing(tmp_path):
+    """The promise of the models package: a run's fingerprint covers the shared training code and its own
+    model's module (with what that imports), nothing else."""
+    lib = tmp_path / "lib"
+    shutil.copytree(PROJECT_ROOT / "lib", lib, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    (tmp_path / "requirements.txt").write_text((PROJECT_ROOT / "requirements.txt").read_text())
+    before = fingerprints_of_copy(lib, tmp_path)
+    assert {"dense_network", "simple_cnn", "improved_cnn", "tiny_cnn"} <= set(before)
+
+    models = lib / "charrec" / "models"
+    improved = models / "improved_cnn.py"
+    improved.write_text(improved.read_text().replace('"""', '"""A docstring edit only. ', 1))
+    assert fingerprints_of_copy(lib, tmp_path) == before  # prose: nothing retrains
+
+    improved.write_text(improved.read_text() + "\nEXTRA_CONSTANT = 1\n")
+    after = fingerprints_of_copy(lib, tmp_path)
+    assert {name for name in before if after[name] != before[name]} == {"improved_cnn"}
+
+    (models / "wide_cnn.py").write_text(
+        '"""A new network."""\n\nfrom . import model\n\n\n'
+        '@model(display_name="wide CNN", cost_per_image=2.0)\ndef wide_cnn(num_classes: int, seed: int):\n'
+        '    """A wide CNN."""\n    raise NotImplementedError\n'
+    )
+    added = fingerprints_of_copy(lib, tmp_path)
+    assert set(added) == set(before) | {"wide_cnn"}
+    assert {name: added[name] for name in before} == after  # adding a model stales no stored run
+
+    training = lib / "charrec" / "training.py"
+    training.write_text(training.read_text() + "\nEXTRA_CONSTANT = 1\n")
+    shared = fingerprints_of_copy(lib, tmp_path)
+    assert all(shared[name] != added[name] for name in added)  # the shared training code: every run
 
 
 def test_test_time_shifts_are_scored_on_validation_and_test_and_stored(tmp_path, monkeypatch):
@@ -194,7 +256,9 @@ def test_test_time_shifts_are_scored_on_validation_and_test_and_stored(tmp_path,
     assert probabilities.shape == (200, 2) and np.allclose(probabilities.sum(1), 1, atol=1e-5)
     assert not np.allclose(probabilities, runs.probabilities("a"))  # the shifted views change the mean
     store.probabilities_file("a", shifted=True).unlink()
-    assert store.load(shifted, result["fingerprint"]) is None  # incomplete: trained again
+    from charrec.fingerprints import Fingerprints
+
+    assert store.check(shifted, Fingerprints(root)) == (None, "model file missing")  # trained again
 
 
 def test_the_pool_shares_the_cores_when_that_finishes_sooner():
@@ -221,11 +285,10 @@ def test_the_pool_shares_the_cores_when_that_finishes_sooner():
 
 
 def test_the_longest_runs_start_first_batch_normalization_included():
-    from charrec.params import BatchNormAblationParams
     from charrec.plans import plan
     from charrec.tasks import finish_time, run_cost
 
-    specs = plan("05_bn_ablation", BatchNormAblationParams())  # the defaults: 3 seeds, 10 and 4 classes
+    specs = plan("05_bn_ablation", study_params("05_bn_ablation"))  # the study's 3 seeds, 10 and 4 classes
     ordered = sorted(specs, key=lambda spec: -run_cost(spec))
     assert [spec.options["batch_norm"] for spec in ordered] == [True] * 6 + [False] * 6
     # seconds per run measured with Keras' BN layer, BN about 180 and without about 92: in plan order two
@@ -239,12 +302,11 @@ def test_the_longest_runs_start_first_batch_normalization_included():
 
 def test_ensure_runs_hands_the_pool_the_longest_runs_first_and_sizes_it_by_their_costs(tmp_path, monkeypatch):
     from charrec import tasks
-    from charrec.params import CnnParams
     from charrec.plans import plan
 
     finals = [
         spec
-        for spec in plan("04_cnn", CnnParams())  # the defaults: 3 seeds
+        for spec in plan("04_cnn", study_params("04_cnn"))  # the study's 3 seeds
         if spec.labels["phase"] == "final"
     ]
     handed = {}
@@ -257,5 +319,5 @@ def test_ensure_runs_hands_the_pool_the_longest_runs_first_and_sizes_it_by_their
     monkeypatch.setattr(tasks, "_map", record)
     found = ensure_runs("04_cnn", finals, tmp_path, log=lambda line: None)
     assert handed["jobs"] == 3  # 3 improved + 3 simple CNNs on 2 slots
-    assert [key.split("-")[1] for key in handed["keys"]] == ["improved"] * 3 + ["simple"] * 3
+    assert [key.split("-")[1] for key in handed["keys"]] == ["improved_cnn"] * 3 + ["simple_cnn"] * 3
     assert sorted(found) == sorted(spec.key for spec in finals)

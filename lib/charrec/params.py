@@ -477,16 +477,7 @@ def load_params(path: Path, schema: type[Schema] | None = None) -> Schema:
                 f"{path}: no schema for this file; known params files: {', '.join(sorted(SCHEMAS))}"
             )
         schema = SCHEMAS[path.stem]
-    if not path.is_file():
-        raise ParamsError(f"{path}: params file not found")
-    try:
-        values = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise ParamsError(f"{path}: not valid YAML{where}: {problem}") from None
-    return validate(schema, values or {}, str(path))
+    return validate(schema, read_params(path), str(path))
 
 
 def merged(base: dict, variant: dict) -> dict:
@@ -533,7 +524,10 @@ def read_params(path: Path) -> dict:
     """The mapping in a params file; ParamsError naming the file for a missing file or invalid YAML."""
     path = Path(path)
     if not path.is_file():
-        raise ParamsError(f"{path}: params file not found")
+        raise ParamsError(
+            f"{path}: params file not found: restore the committed one with `git checkout -- {path.name}` "
+            "in its folder (the file is missing, so nothing is lost)"
+        )
     try:
         values = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
@@ -676,7 +670,8 @@ def check_project(root: Path) -> list[str]:
         notebook_file = root / "notebooks" / f"{name}.py"
         try:
             if not notebook_file.is_file():
-                raise ParamsError(f"{where} names notebook '{name}', but notebooks/{name}.py does not exist")
+                existing = sorted(path.stem for path in (root / "notebooks").glob("*.py"))
+                raise _unknown("notebook", name, existing, where, "Name a file of notebooks/ (without .py).")
             check_parameters_cell(notebook_file)
         except ParamsError as error:
             problems.append(str(error))
