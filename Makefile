@@ -60,6 +60,7 @@ $(VEGA)/.installed: | system-packages
 # Then every stage that can run, runs; the status line says what was skipped (e.g. KMNIST without internet).
 run: setup
 	python -m charrec.params --check
+	python -m charrec.availability --retry
 	dvc repro --keep-going || true
 	python -m charrec.pipeline_status
 

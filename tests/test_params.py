@@ -10,7 +10,7 @@ from pathlib import Path
 import jupytext
 import pytest
 
-from charrec.params import SCHEMAS, DenseBaselineParams, ParamsError, load_params
+from charrec.params import SCHEMAS, ParamsError, load_params
 from conftest import PROJECT_ROOT
 
 NOTEBOOKS = sorted(name for name in SCHEMAS if name != "data")
@@ -141,7 +141,9 @@ def test_a_variant_changes_only_its_own_values_and_leaves_the_params_file_alone(
     project = project_copy(tmp_path)
     before = (project / "params" / "04_cnn.yaml").read_text()
     study = notebook_params("04_cnn", {}, root=project)
-    variant = notebook_params("04_cnn", {"seeds": [5], "networks": {"simple_cnn": {"epochs": 1}}}, root=project)
+    variant = notebook_params(
+        "04_cnn", {"seeds": [5], "networks": {"simple_cnn": {"epochs": 1}}}, root=project
+    )
     assert variant.seeds == [5] and variant.networks["simple_cnn"].epochs == 1
     assert variant.networks["improved_cnn"] == study.networks["improved_cnn"]
     assert variant.networks["simple_cnn"].learning_rate == study.networks["simple_cnn"].learning_rate
@@ -198,7 +200,9 @@ def run_module(project: Path, *arguments: str) -> subprocess.CompletedProcess:
             "the parameters cell does not set `variant`; write `variant = {}` there",
         ),
         (
-            lambda text: text.replace('# %% tags=["parameters"]', '# %% tags=["parameters"] jupyter={"source_hidden": true}'),
+            lambda text: text.replace(
+                '# %% tags=["parameters"]', '# %% tags=["parameters"] jupyter={"source_hidden": true}'
+            ),
             None,
         ),
     ],

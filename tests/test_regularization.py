@@ -2,15 +2,14 @@
 
 import numpy as np
 import pytest
-from pydantic import ValidationError
 
 from charrec.models.dense import dense_network
-from charrec.params import RegularizationParams
+from charrec.params import ParamsError
 from charrec.plans import plan
 from charrec.prepared import PreparedData
 from charrec.runs import RunSpec, execute
 from charrec.training import compile_classifier, learning_rate_schedule, make_deterministic, train
-from conftest import write_prepared
+from conftest import study_params, write_prepared
 
 
 def tiny_data(n: int = 400) -> PreparedData:
@@ -60,18 +59,18 @@ def test_cosine_schedule_decays_to_zero_and_constant_stays():
 
 
 def test_sweep_runs_hold_everything_but_one_regularizer_fixed():
-    runs = {run.key: run for run in plan("03_regularization", RegularizationParams())}
-    l2, dropout = runs["l2-0.0001"], runs["dropout-0.4"]
+    runs = {run.key: run for run in plan("03_regularization", study_params("03_regularization"))}
+    l2, dropout = runs["l2-0.0001-seed0"], runs["dropout-0.4-seed0"]
     assert l2.options == {"hidden_units": [1024, 512], "name": "dense_regularized", "l2": 1e-4}
     assert dropout.options["dropout"] == 0.4 and "l2" not in dropout.options
     same = ("epochs", "batch_size", "learning_rate", "seed", "train_size", "train_on", "schedule")
     assert [getattr(l2, k) for k in same] == [getattr(dropout, k) for k in same]
-    assert runs["early_stopping-5"].early_stopping == {
+    assert runs["early_stopping-5-seed0"].early_stopping == {
         "monitor": "val_loss",
         "patience": 5,
         "min_delta": 1e-4,
     }
-    baseline = runs["baseline"]
+    baseline = runs["baseline-seed0"]
     assert (baseline.learning_rate, baseline.batch_size, baseline.epochs, baseline.train_size) == (
         0.00025,
         512,
@@ -87,8 +86,8 @@ def test_sweep_runs_hold_everything_but_one_regularizer_fixed():
 
 def test_the_same_value_spelled_twice_is_refused():
     for spelled in ([1, 1.0], [1e-4, 0.0001]):
-        with pytest.raises(ValidationError, match="listed twice"):
-            RegularizationParams(sweeps={"max_norm": spelled})
+        with pytest.raises(ParamsError, match="listed twice"):
+            study_params("03_regularization", sweeps={"max_norm": spelled})
 
 
 def test_one_sweep_point_trains_on_a_stratified_subset(tmp_path):

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from .availability import record_unavailable
 from .datasets import KAGGLE_CSV, KAGGLE_PIXEL_COLUMNS, KNOWN_DATASETS, MNIST, DatasetSpec
 from .fetch import DataUnavailableError, fetch_dataset, md5_of
 from .files import write_atomically, write_json_atomically
@@ -352,7 +353,19 @@ def main(argv: list[str] | None = None) -> int:
         manifest = prepare_dataset(
             dataset_spec(args.dataset, params), params, args.raw_dir / args.dataset, out_file
         )
-    except (ParamsError, DataUnavailableError, DataError, IdxFormatError) as error:
+    except DataUnavailableError as error:
+        # Not an error of the study: this machine lacks the data. Recorded, so that the other notebooks
+        # run and this dataset's notebooks say how to provide it (charrec.availability).
+        reason = str(error).splitlines()[-1]
+        record_unavailable(args.dataset, reason, args.raw_dir / args.dataset, out_file)
+        print(f"{error}", file=sys.stderr)
+        print(
+            f"{args.dataset}: recorded as not available in {out_file.with_suffix('.json')}; the notebooks "
+            "that read it are skipped, and the next `dvc repro` tries again.",
+            file=sys.stderr,
+        )
+        return 0
+    except (ParamsError, DataError, IdxFormatError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(f"{args.dataset}: {manifest['counts']} written to {out_file}")

@@ -1,17 +1,36 @@
 """The last word of `make`: which pipeline stages were not reproduced, and whether that is acceptable.
 
-`dvc repro --keep-going` runs every stage it can. A dataset that no source could provide (KMNIST on a
-machine without internet and without a local copy) fails its `data@NAME` stage, and DVC skips the
-notebooks that need it. That is expected: this prints what was skipped and how to provide the data,
-and exits 0. Any other stage that is not up to date is a real failure: exit 1.
+A dataset that no source could provide (KMNIST on a machine without internet and without a local copy)
+is recorded as not available by its data stage (`charrec.availability`): the notebooks that read it train
+nothing and render a one-page report saying so. This prints which notebooks those are and how to provide
+the data, and exits 0. A stage that is not up to date after `dvc repro` is a real failure: exit 1.
 """
 
 import sys
+from pathlib import Path
 
 import networkx as nx
 from dvc.repo import Repo
 
+from .availability import datasets_of, skip_message, unavailable
+from .params import ParamsError, read_params, schema_for, validate
+
 REQUIRED_DATASET_STAGE = "data@mnist"  # without MNIST nothing of the study runs
+
+
+def notebooks_without_data(root: Path) -> dict[str, dict[str, str]]:
+    """{notebook: {dataset: how to provide it}} for every notebook with a params file that reads a dataset
+    its data stage recorded as not available."""
+    found = {}
+    for path in sorted((root / "params").glob("[0-9]*.yaml")):
+        try:
+            params = validate(schema_for(path.stem), read_params(path), str(path))
+            missing = unavailable(root, datasets_of(path.stem, params))
+        except (ParamsError, KeyError, ValueError):
+            continue
+        if missing:
+            found[path.stem] = missing
+    return found
 
 
 def main() -> int:
@@ -27,8 +46,13 @@ def main() -> int:
             or {s.addressing for s in nx.descendants(graph, by_name[name])} & missing_data
         }
     failed = sorted(stale - skipped)
-    if not stale:
+    not_run = notebooks_without_data(Path("."))
+    if not stale and not not_run:
         print("All stages are up to date: every report is in reports/.")
+    elif not stale:
+        print("All stages are up to date: every report is in reports/.")
+        for name, missing in not_run.items():
+            print(skip_message(name, missing))
     if skipped:
         datasets = ", ".join(sorted(name.removeprefix("data@") for name in missing_data))
         print(

@@ -33,7 +33,9 @@ from nbconvert import HTMLExporter, PDFExporter
 from nbconvert.exporters.pdf import LatexFailed
 from traitlets.config import Config
 
+from .availability import datasets_of, skip_message, unavailable
 from .files import write_atomically
+from .metrics import write_metrics
 from .outputs import REPORT_STAGE_ENV, NotebookOutputs
 from .params import ParamsError, check_parameters_cell, check_references, read_params, schema_for, validate
 
@@ -325,6 +327,39 @@ def render_reports(executed: Path, outputs: NotebookOutputs) -> None:
         )
 
 
+def render_not_available(notebook_file: Path, missing: dict[str, str], outputs: NotebookOutputs) -> None:
+    """The report of a notebook whose data this machine lacks: its title and one page saying which
+    dataset is missing and how to provide it; metrics that record it (`available: false`, no models)."""
+    notebook = jupytext.read(notebook_file)
+    location = _title_location(notebook)
+    title = _title_text(notebook, location).partition("\n")[0] if location else ""
+    if not title.startswith("# "):  # a title built by the notebook's code from data it cannot read
+        title = f"# {outputs.name.replace('_', ' ', 1).replace('_', ' ').capitalize()}: not run"
+    names = ", ".join(f"`{dataset}`" for dataset in missing)
+    fixes = "\n".join(
+        f"- **{dataset}**: {reason.removeprefix('Fix: ')}" for dataset, reason in missing.items()
+    )
+    text = (
+        f"{title}\n\n**Not run on this machine: the dataset {names} is not available.** This report holds "
+        "no results. The data stage found no source for the files (no local folder, no network); nothing "
+        "was trained and no number below this line exists.\n\n"
+        f"To provide the data:\n\n{fixes}\n\n"
+        "Then run `dvc repro` again: the data stage looks for the files on every run, and once they are "
+        "there this notebook trains and reports as usual."
+    )
+    stub = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)])
+    stub.metadata = notebook.metadata
+    _remove(outputs.all_results() + [outputs.failed_notebook])
+    try:
+        write_atomically(outputs.executed_notebook, nbformat.writes(stub))
+        render_reports(outputs.executed_notebook, outputs)
+        outputs.curves_dir.mkdir(parents=True, exist_ok=True)
+        write_metrics(outputs.metrics_file, next(iter(missing)), {}, available=False, reasons=dict(missing))
+    except BaseException:
+        _remove(outputs.all_results())
+        raise
+
+
 def _remove(paths: list[Path]) -> None:
     for path in paths:
         if path.is_dir():
@@ -342,6 +377,11 @@ def run(name: str, root: Path = Path(".")) -> None:
     check_parameters_cell(notebook_file)
     check_references(name, params, root)
     outputs = NotebookOutputs(name, root=root)
+    missing = unavailable(root, datasets_of(name, params))
+    if missing:
+        print(skip_message(name, missing), file=sys.stderr)
+        render_not_available(notebook_file, missing, outputs)
+        return
     _remove(outputs.all_results() + [outputs.failed_notebook])
     # The kernel inherits it: read the trained runs, write into the project.
     os.environ[REPORT_STAGE_ENV] = "1"

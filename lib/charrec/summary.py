@@ -174,7 +174,7 @@ def conclusions(metrics: dict[str, NotebookMetrics]) -> list[str]:
             f"{100 * result['source_difference']:+.2f}: {verdict}."
         )
     hiragana = metrics.get("06_hiragana")
-    if hiragana:
+    if hiragana and hiragana.models:
         reference = hiragana.comparison["test_accuracy"]
         ratios = [
             (1 - hiragana.models[key].test_accuracy_mean) / max(1 - value, 1e-4)
@@ -195,7 +195,8 @@ def conclusions(metrics: dict[str, NotebookMetrics]) -> list[str]:
         )
     else:
         paragraphs.append(
-            "**How much harder is Kuzushiji-MNIST?** Not answered in this run: the Hiragana notebook did "
-            "not run (KMNIST was not available; see README, Data)."
+            "**How much harder is Kuzushiji-MNIST?** Not answered in this run: the Hiragana notebook "
+            "trained nothing, because KMNIST is not available on this machine (README, Data, says how "
+            "to provide it)."
         )
     return paragraphs

@@ -14,6 +14,7 @@ import signal
 import sys
 import time
 
+from .availability import datasets_of, skip_message, unavailable
 from .files import project_root
 from .params import ParamsError, check_references, load_params
 from .plans import PLANS, plan
@@ -41,6 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     except ParamsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    missing = unavailable(root, datasets_of(args.name, params))
+    if missing:  # the stored runs stay; the stage's outputs exist, empty if nothing was ever trained
+        for folder in (RunStore(root, args.name).results_dir, RunStore(root, args.name).models_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        print(skip_message(args.name, missing))
+        return 0
     if args.dry_run:
         print(dry_run(args.name, specs, RunStore(root, args.name)))
         return 0
