@@ -360,6 +360,14 @@ def render_not_available(notebook_file: Path, missing: dict[str, str], outputs: 
         raise
 
 
+def _in_report_list(root: Path, name: str) -> bool:
+    """Whether dvc.yaml's `report` stage lists notebook `name` (its outputs then include metrics files)."""
+    import yaml
+
+    stages = (yaml.safe_load((Path(root) / "dvc.yaml").read_text(encoding="utf-8")) or {}).get("stages", {})
+    return name in ((stages.get("report") or {}).get("foreach") or [])
+
+
 def _remove(paths: list[Path]) -> None:
     for path in paths:
         if path.is_dir():
@@ -406,8 +414,9 @@ def run(name: str, root: Path = Path(".")) -> None:
         )
         outputs.executed_notebook.parent.mkdir(parents=True, exist_ok=True)
         os.replace(outputs.failed_notebook, outputs.executed_notebook)
-        if outputs.metrics_file.exists():  # a notebook with metrics has a curves folder (a stage output)
-            outputs.curves_dir.mkdir(parents=True, exist_ok=True)
+        if not outputs.metrics_file.exists() and _in_report_list(root, name):
+            write_metrics(outputs.metrics_file, "", {})  # the report stage's declared metrics: no models
+        outputs.curves_dir.mkdir(parents=True, exist_ok=True)  # a stage output, empty without curves
         render_reports(outputs.executed_notebook, outputs)
         if not any(outputs.failed_notebook.parent.iterdir()):  # no other stage's failure kept there
             outputs.failed_notebook.parent.rmdir()
