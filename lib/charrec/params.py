@@ -135,8 +135,8 @@ def _check_kaggle_section(name: str, dataset: DatasetParams, known: dict) -> Non
 
 
 # --- one schema per notebook ---------------------------------------------------------------
-# Each field's default and description are the one copy of that fact: the notebooks' parameters cells
-# and the files in params/ are written from them (`python -m charrec.params`) and a test keeps them equal.
+# A schema checks a params file; it holds no values. The values, with a comment on each, are in
+# params/NAME.yaml only, and a notebook's variant is merged over them (`notebook_params`).
 
 
 def _unique_numbers(values: list) -> list:
