@@ -72,11 +72,17 @@ def steadiness(stability: pd.DataFrame) -> str:
     falls = by_model["falls"].sum()
     steps = by_model["epochs"].sum() - by_model.size()
     parts = [
-        f"the {model}'s fell {times_text(falls[model])} in "
+        f"the {model}'s validation accuracy "
+        f"{'never fell' if falls[model] == 0 else 'fell ' + times_text(falls[model])} in "
         f"{count_text(int(steps[model]), 'epoch-to-epoch step')}"
         for model in mean_change.index
+        if steps[model] > 0
     ]
-    sentence = f"From one epoch to the next, {listed(parts)}."
+    single = [f"the {model}" for model in mean_change.index if steps[model] <= 0]
+    sentence = f"From one epoch to the next, {listed(parts)}." if parts else ""
+    if single:
+        which = listed(single)
+        return f"{sentence} {which[0].upper()}{which[1:]} trained a single epoch: no change to judge.".strip()
     if len(mean_change) < 2:
         return sentence
     calm, worst = mean_change.idxmin(), largest_fall.idxmin()

@@ -1,0 +1,107 @@
+"""The reports' result-dependent sentences: one test per branch of `charrec.findings`."""
+
+import pandas as pd
+import pytest
+
+from charrec.findings import (
+    count_text,
+    fewer_errors,
+    listed,
+    schedule_check,
+    shift_verdict,
+    steadiness,
+    times_text,
+    train_against_validation,
+)
+
+
+def test_counts_read_naturally_for_one_and_many():
+    assert [count_text(n, "seed") for n in (0, 1, 3)] == ["0 seeds", "1 seed", "3 seeds"]
+    assert count_text(1, "epoch") == "1 epoch" and count_text(12000, "image") == "12,000 images"
+    assert count_text(2, "analysis", "analyses") == "2 analyses"
+    assert [times_text(n) for n in (0, 1, 2, 5)] == ["never", "once", "twice", "5 times"]
+    assert [listed(items) for items in (["a"], ["a", "b"], ["a", "b", "c"])] == ["a", "a and b", "a, b and c"]
+
+
+def test_schedule_check_best_at_the_last_epoch_or_earlier():
+    assert "best validation accuracy came at the last epoch" in schedule_check(
+        "improved CNN", 9, 9, 0.99, 0.99
+    )
+    earlier = schedule_check("improved CNN", 6, 9, 0.9931, 0.9925)
+    assert "at epoch 6, 0.06 points above the last epoch run" in earlier
+    assert "1 epochs" not in schedule_check("simple CNN", 1, 1, 0.98, 0.98)
+
+
+def curves(accuracy, val_accuracy):
+    return pd.DataFrame(
+        {"epoch": range(1, len(accuracy) + 1), "accuracy": accuracy, "val_accuracy": val_accuracy}
+    )
+
+
+@pytest.mark.parametrize(
+    "accuracy, val_accuracy, expected",
+    [
+        ([0.9, 0.95], [0.89, 0.94], "lies at or above its validation accuracy in every epoch"),
+        ([0.9, 0.95], [0.92, 0.97], "lies below its validation accuracy in every epoch"),
+        ([0.9, 0.96, 0.97], [0.92, 0.95, 0.96], "at first and at or above it from epoch 2"),
+        ([0.9, 0.96, 0.95], [0.92, 0.95, 0.96], "crosses its validation accuracy more than once"),
+    ],
+)
+def test_training_against_validation_accuracy(accuracy, val_accuracy, expected):
+    sentence = train_against_validation(curves(accuracy, val_accuracy), "simple CNN")
+    assert sentence.startswith("The simple CNN's training accuracy") and expected in sentence
+
+
+def stability(rows):
+    return pd.DataFrame(rows, columns=["model", "mean |change| (pp)", "largest fall (pp)", "falls", "epochs"])
+
+
+def test_steadiness_one_network_says_only_what_it_saw():
+    sentence = steadiness(stability([["simple CNN", 0.2, 0.0, 0, 1]]))
+    assert sentence == "The simple CNN trained a single epoch: no change to judge."
+    sentence = steadiness(stability([["simple CNN", 0.2, 0.0, 0, 1], ["improved CNN", 0.1, 0.0, 0, 3]]))
+    assert sentence == (
+        "From one epoch to the next, the improved CNN's validation accuracy never fell in 2 epoch-to-epoch "
+        "steps. The simple CNN trained a single epoch: no change to judge."
+    )
+
+
+def test_steadiness_single_runs_name_the_missing_spread():
+    sentence = steadiness(stability([["simple CNN", 0.3, 0.2, 2, 5], ["improved CNN", 0.1, 0.05, 1, 9]]))
+    assert "both criteria of steadiness" in sentence and "favour the improved CNN" in sentence
+    assert "no spread over seeds" in sentence and "accuracy fell twice in 4 epoch-to-epoch steps" in sentence
+
+
+def test_steadiness_criteria_that_disagree_over_several_runs():
+    rows = [
+        ["simple CNN", 0.1, 0.3, 1, 5],
+        ["simple CNN", 0.1, 0.3, 1, 5],
+        ["improved CNN", 0.2, 0.1, 1, 9],
+        ["improved CNN", 0.2, 0.1, 1, 9],
+    ]
+    sentence = steadiness(stability(rows))
+    assert "the mean absolute change per epoch favours the simple CNN, the largest fall the improved CNN" in (
+        sentence
+    )
+    assert "Over 2 or more runs per network" in sentence
+
+
+@pytest.mark.parametrize(
+    "errors, reference, expected",
+    [
+        (0, 50, "the improved CNN makes no test errors"),
+        (20, 50, "makes 2.5 times fewer test errors than the simple CNN"),
+        (50, 20, "makes 2.5 times more test errors than the simple CNN"),
+        (49, 50, "makes about as many test errors as the simple CNN"),
+    ],
+)
+def test_fewer_errors(errors, reference, expected):
+    assert expected in fewer_errors("improved CNN", errors, "simple CNN", reference)
+
+
+def test_shifts_are_applied_only_when_they_help_on_validation():
+    applied, sentence = shift_verdict(0.9930, 0.9936, 10000, 1)
+    assert applied and "(+6 images)" in sentence and "shifts of 1 pixel " in sentence
+    assert "so they are applied to the test images, once" in sentence
+    applied, sentence = shift_verdict(0.9936, 0.9930, 10000, 2)
+    assert not applied and "(-6 images)" in sentence and "they are not applied" in sentence
