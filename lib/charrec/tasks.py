@@ -424,6 +424,11 @@ class RunResults:
         return np.mean([self.probabilities(key, shifted) for key in keys], axis=0)
 
 
+def _say(line: str) -> None:
+    """A notebook's informational line: on standard output (a notebook shows stderr in red, as an error)."""
+    print(line, flush=True)
+
+
 def results_for(notebook: str, params, root: Path | None = None) -> RunResults:
     """The results of every run `params` ask of `notebook`, for the notebook to report on.
 
@@ -449,11 +454,9 @@ def results_for(notebook: str, params, root: Path | None = None) -> RunResults:
         print(
             f"{len(missing)} of {len(specs)} runs are not in the pipeline's results (other parameters or "
             f"code): training them into {scratch.results_dir.relative_to(root)} ...",
-            file=sys.stderr,
+            flush=True,
         )
-        found.update(
-            ensure_runs(notebook, missing, root, store=scratch, log=lambda line: print(line, file=sys.stderr))
-        )
+        found.update(ensure_runs(notebook, missing, root, store=scratch, log=_say))
     return RunResults(specs, found, [pipeline, scratch])
 
 
