@@ -37,3 +37,43 @@ def test_importing_tensorflow_in_the_kernel_prints_nothing(tmp_path, monkeypatch
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def test_training_in_the_kernel_shows_a_live_bar_per_run(tmp_path, monkeypatch):
+    """ensure_runs in a notebook kernel: one output with a bar per run, updated in place while the runs
+    train, no TensorFlow start-up lines, and no epoch lines of parallel runs interleaved (issue 32)."""
+    from test_tasks import tiny_project
+
+    root = tiny_project(tmp_path / "project")
+    kernel.install(tmp_path)
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "share" / "jupyter"))
+    monkeypatch.setenv("CHARREC_JOBS", "2")
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(root))
+    code = "\n".join(
+        [
+            "from charrec.runs import RunSpec",
+            "from charrec.tasks import ensure_runs",
+            "specs = [RunSpec(key=f'r{s}', model='dense_network', options={'hidden_units': [64]}, seed=s,",
+            "                 epochs=40, batch_size=10, learning_rate=0.003, dataset='tiny')",
+            "         for s in (0, 1)]",
+            "done = ensure_runs('nb', specs, '.')",
+            "print(sorted(done))",
+        ]
+    )
+    try:
+        outputs = []
+        client.execute_interactive(code, timeout=300, output_hook=outputs.append)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    kinds = [m["msg_type"] for m in outputs]
+    text = "".join(m["content"].get("text", "") for m in outputs if m["msg_type"] == "stream")
+    assert "error" not in kinds, outputs
+    assert "['r0', 'r1']" in text and "(no time estimate: no stored runs" in text  # the estimate line
+    assert "absl" not in text and "oneDNN" not in text and ": epoch 1/40" not in text
+    updates = [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "update_display_data"]
+    assert updates, kinds
+    assert any(
+        "[1/2] r" in update and "step" in update and "<" in update for update in updates
+    )  # elapsed<left
+    assert "done" in updates[-1]

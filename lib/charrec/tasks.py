@@ -249,12 +249,15 @@ def train_one(
     code: dict,
     threads: int,
     position: str,
+    progress_dir: str | None = None,
     stream=None,
 ) -> dict:
     """The task: train one run, store it, return its result (without the probabilities). Runs in a worker;
-    progress lines go to `stream` (default: standard output)."""
+    progress lines go to `stream` (default: standard output). With `progress_dir`, the run's progress also
+    goes to `progress_dir/KEY.json` every few seconds (`charrec.progress`), for a notebook's live bars, and
+    the per-epoch lines are left out (the bars show them)."""
     limit_threads(threads)  # first: it imports TensorFlow, quietly
-    from .runs import execute
+    from . import runs
     from .training import use_available_accelerators
 
     use_available_accelerators()
@@ -264,13 +267,24 @@ def train_one(
     def log(line: str) -> None:
         print(line, file=stream or sys.stdout, flush=True)
 
-    result = execute(
-        spec,
-        Path(root) / "data" / "prepared",
-        store.model_file(spec.key),
-        prefix=f"{notebook} {position} {spec.key}",
-        print_line=log,
-    )
+    progress_file = Path(progress_dir) / f"{spec.key}.json" if progress_dir else None
+    progress_log = runs.progress_log
+    if progress_file:  # runs.execute builds its callbacks itself: its per-epoch log gains the progress file
+        from .progress import with_progress_file
+
+        runs.progress_log = lambda prefix, print_line: with_progress_file(
+            progress_log(prefix, lambda line: None), progress_file
+        )
+    try:
+        result = runs.execute(
+            spec,
+            Path(root) / "data" / "prepared",
+            store.model_file(spec.key),
+            prefix=f"{notebook} {position} {spec.key}",
+            print_line=log,
+        )
+    finally:
+        runs.progress_log = progress_log
     probabilities = {
         shifted: result.pop(name)
         for shifted, name in ((False, "test_probabilities"), (True, "test_probabilities_shifted"))
@@ -278,6 +292,10 @@ def train_one(
     }
     result["fingerprint"], result["code"] = code["fingerprint"], code["parts"]
     store.save(result, probabilities)
+    if progress_file:
+        from .progress import mark_done
+
+        mark_done(progress_file)
     log(f"{notebook} {position} {spec.key}: done in {result['train_seconds']:.0f} s")
     return result
 
@@ -344,6 +362,44 @@ def stop_workers(kill: bool) -> None:
         executor.shutdown(wait=not kill, kill_workers=kill)
 
 
+def _map_with_progress(tasks: list[tuple], jobs: int, specs: list[RunSpec], store: RunStore) -> list[dict]:
+    """`_map`, with a live bar per run in a notebook (`charrec.progress`) where the runs go to a process
+    pool (loky): the pool is driven from a thread while the kernel's main thread redraws the bars every few
+    seconds and takes the Interrupt (Ctrl-C), which stops the workers. Elsewhere (a terminal, the
+    pipeline, one job in this process, Dask) plain `_map` with its per-epoch lines."""
+    import tempfile
+    import threading
+
+    from .progress import EVERY, LiveProgress, in_notebook
+
+    if not in_notebook() or jobs_setting() == 1 or os.environ.get("CHARREC_EXECUTOR", "loky") != "loky":
+        return _map(tasks, jobs)
+    with tempfile.TemporaryDirectory(prefix="charrec-progress-") as folder:
+        tasks = [(*task, folder) for task in tasks]
+        bars = LiveProgress(folder, {spec.key: f"{task[6]} {spec.key}" for spec, task in zip(specs, tasks)})
+        outcome: dict = {}
+
+        def drive() -> None:
+            try:
+                outcome["results"] = _map(tasks, jobs)
+            except BaseException as error:
+                outcome["error"] = error
+
+        worker = threading.Thread(target=drive, name="charrec-training", daemon=True)
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(EVERY)
+                bars.refresh()
+        except KeyboardInterrupt:
+            stop_workers(kill=True)
+            worker.join(30)
+            raise
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["results"]
+
+
 def stored_results(store: RunStore, specs: list[RunSpec], root: Path) -> tuple[Fingerprints, dict, dict]:
     """The fingerprints under `root`, and per run key its stored result in `store` (None where missing
     or stale) and the reason ("stored", "new", "settings changed (...)", "code changed (FILES)", ...)."""
@@ -401,7 +457,12 @@ def ensure_runs(
     estimate, basis = estimate_seconds(missing, [root, root / SCRATCH], jobs, jobs_setting())
     log(
         f"{notebook}: {len(specs) - len(missing)} of {len(specs)} runs stored; training {len(missing)} "
-        f"with {jobs} worker(s) of {threads} thread(s) each, about {duration(estimate)} in all ({basis})"
+        f"with {jobs} worker(s) of {threads} thread(s) each"
+        + (
+            f", about {duration(estimate)} in all ({basis})"
+            if estimate == estimate
+            else f" (no time estimate: {basis})"
+        )
     )
     start = time.perf_counter()
     tasks = [
@@ -420,7 +481,7 @@ def ensure_runs(
         for index, spec in enumerate(missing, start=1)
     ]
     try:
-        trained = _map(tasks, jobs)
+        trained = _map_with_progress(tasks, jobs, missing, store)
     except KeyboardInterrupt:
         raise TrainingInterrupted(notebook, store, missing, fingerprints, root) from None
     for spec, result in zip(missing, trained):
