@@ -77,3 +77,61 @@ def test_training_in_the_kernel_shows_a_live_bar_per_run(tmp_path, monkeypatch):
         "[1/2] r" in update and "step" in update and "<" in update for update in updates
     )  # elapsed<left
     assert "done" in updates[-1]
+
+
+def test_an_interrupt_in_the_kernel_ends_with_one_line_and_stops_the_workers(tmp_path, monkeypatch):
+    """The notebook's Interrupt while runs train: one line naming the runs kept and saying a re-run resumes
+    (no traceback through joblib), and no worker left running (issue 32)."""
+    import time
+
+    import psutil
+    from test_tasks import tiny_project
+
+    root = tiny_project(tmp_path / "project")
+    kernel.install(tmp_path)
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "share" / "jupyter"))
+    monkeypatch.setenv("CHARREC_JOBS", "2")
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(root))
+    code = "\n".join(
+        [
+            "from charrec.runs import RunSpec",
+            "from charrec.tasks import ensure_runs",
+            "specs = [RunSpec(key=f'r{s}', model='dense_network', options={'hidden_units': [64]}, seed=s,",
+            "                 epochs=10000, batch_size=10, learning_rate=0.003, dataset='tiny')",
+            "         for s in (0, 1)]",
+            "ensure_runs('nb', specs, '.')",
+        ]
+    )
+    try:
+        kernel_process = psutil.Process(manager.provisioner.process.pid)
+        client.execute(code)
+        deadline = time.time() + 120
+        while time.time() < deadline and len(kernel_process.children(recursive=True)) < 2:
+            time.sleep(1)
+        time.sleep(25)  # the workers import TensorFlow and start training
+        workers = kernel_process.children(recursive=True)
+        manager.interrupt_kernel()
+        errors = []
+        while True:
+            message = client.get_iopub_msg(timeout=60)
+            if message["msg_type"] == "error":
+                errors.append(message["content"])
+            if message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
+                break
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert len(errors) == 1 and len(errors[0]["traceback"]) == 1, errors
+    assert (
+        "nb: interrupted; 0 of 2 run(s)" in errors[0]["traceback"][0]
+        and "resume" in errors[0]["traceback"][0]
+    )
+
+    def tracker(process) -> bool:  # loky's small resource tracker stays; an exited worker is no tracker
+        try:
+            return "resource_tracker" in " ".join(process.cmdline())
+        except psutil.Error:
+            return False
+
+    _, alive = psutil.wait_procs([p for p in workers if not tracker(p)], 30)
+    assert not alive
