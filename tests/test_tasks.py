@@ -132,7 +132,8 @@ def test_stopping_the_training_stage_stops_its_workers(tmp_path):
     root = tiny_project(tmp_path, name="mnist")
     (root / "params").mkdir()
     (root / "params" / "02_dense_baseline.yaml").write_text(
-        "hidden_units: [16]\nepochs: 1000\nbatch_size: 50\nseeds: [0]\n"
+        "hidden_units: [16]\nactivation: relu\nlearning_rate: 0.001\nbatch_size: 50\nepochs: 1000\n"
+        "seeds: [0]\nretrain_on_all_training_images: true\ngallery_size: 4\n"
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "charrec.train", "02_dense_baseline"],
