@@ -15,13 +15,15 @@ VEGA := $(VENV)/share/vega
 VEGA_PACKAGES := vega@5.20.2 vega-lite@5.2.0 vega-embed@6.18.2
 # JupyterLab's settings for this project's environment only (not the user's): .py notebooks open as notebooks.
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
+# The environment's python3 kernel (every notebook's): IPython's, without TensorFlow's start-up lines (charrec.kernel).
+KERNEL := $(VENV)/share/jupyter/kernels/python3/kernel.json
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: all setup system-packages run test clean-outputs
 
 all: run
 
-setup: system-packages $(VENV)/.installed $(LAB_OVERRIDES) $(VEGA)/.installed
+setup: system-packages $(VENV)/.installed $(KERNEL) $(LAB_OVERRIDES) $(VEGA)/.installed
 
 # Installs only what is missing, so a second `make` skips it in a second.
 system-packages:
@@ -40,8 +42,10 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(VENV)/bin/pip install -q --no-deps -e .
 	if command -v nvidia-smi >/dev/null && nvidia-smi >/dev/null 2>&1; then \
 	  $(VENV)/bin/pip uninstall -q -y tensorflow-cpu && $(VENV)/bin/pip install -q "tensorflow[and-cuda]==2.21.0"; fi
-	$(VENV)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
 	touch $@
+
+$(KERNEL): lib/charrec/kernel.py $(VENV)/.installed
+	$(VENV)/bin/python -m charrec.kernel --install >/dev/null
 
 # JupyterLab reads overrides.json from its app settings folder inside the environment.
 $(LAB_OVERRIDES): jupyterlab/overrides.json $(VENV)/.installed

@@ -223,7 +223,9 @@ if "01_data_exploration" in metrics:
 one_liners[outputs.name] = f"{len(models)} models from {models['notebook'].nunique()} notebooks side by side"
 facts = summary.provenance(Path(".."), package_versions(), hardware_description())
 notebooks = sorted(path.stem for path in Path(".").glob("[0-9]*.py"))  # the notebooks folder: every report
-summary.write_index(Path(params.reports_dir), notebooks, one_liners, facts, rendering=outputs.name)
+index = summary.write_index(Path(params.reports_dir), notebooks, one_liners, facts, rendering=outputs.name)
+if index.parent != Path(params.reports_dir):  # opened interactively: the pipeline's index stays as it is
+    print(f"The index went to {index}, not to the pipeline's {Path(params.reports_dir) / index.name}")
 display(
     Markdown(
         "## Provenance\n\n"

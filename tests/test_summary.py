@@ -6,6 +6,7 @@ import subprocess
 
 from charrec import summary
 from charrec.metrics import read_metrics
+from charrec.outputs import REPORT_STAGE_ENV
 
 
 def test_table_and_conclusions_from_metrics_files(tmp_path):
@@ -94,7 +95,8 @@ def test_the_dataset_comparison_names_the_dataset_that_ran(tmp_path):
     assert "KMNIST" not in text
 
 
-def test_index_lists_every_notebook_and_the_provenance(tmp_path):
+def test_index_lists_every_notebook_and_the_provenance(tmp_path, monkeypatch):
+    monkeypatch.setenv(REPORT_STAGE_ENV, "1")  # the pipeline's report stage writes the project's index
     (tmp_path / "01_data_exploration.html").write_text("x")
     summary.write_index(
         tmp_path,
@@ -107,6 +109,23 @@ def test_index_lists_every_notebook_and_the_provenance(tmp_path):
     assert '<a href="01_data_exploration.html">HTML</a>' in page and "60,000 images" in page
     assert "06 hiragana</b>: not produced in this run" in page
     assert '<a href="07_summary.pdf">PDF</a>' in page and "abc123" in page
+
+
+def test_index_opened_interactively_goes_to_scratch(tmp_path, monkeypatch):
+    """07 run in JupyterLab leaves the pipeline's reports/index.html as it is (issue 32)."""
+    monkeypatch.delenv(REPORT_STAGE_ENV, raising=False)
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "index.html").write_text("the pipeline's")
+    (reports / "02_dense_baseline.html").write_text("x")
+    written = summary.write_index(
+        reports, ["02_dense_baseline", "07_summary"], {}, {"git commit": "abc123"}, rendering="07_summary"
+    )
+    assert written == tmp_path / "scratch" / "reports" / "index.html"
+    assert (reports / "index.html").read_text() == "the pipeline's"
+    page = written.read_text()
+    assert '<a href="../../reports/02_dense_baseline.html">HTML</a>' in page  # links the pipeline's reports
+    assert (written.parent / "../../reports/02_dense_baseline.html").is_file()
 
 
 def test_git_commit_ignores_removed_results_but_flags_code_changes(tmp_path):

@@ -157,6 +157,76 @@ def test_stopping_the_training_stage_stops_its_workers(tmp_path):
     assert not list((root / "runs" / "02_dense_baseline").glob("*.json"))
 
 
+def test_ctrl_c_ends_the_training_stage_with_one_line_and_exit_status_130(tmp_path):
+    """Ctrl-C (a notebook's Interrupt) during training: the workers stop, and one line names the runs kept
+    and says that a re-run resumes; no traceback through joblib (issue 32)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import psutil
+
+    root = tiny_project(tmp_path, name="mnist")
+    (root / "params").mkdir()
+    (root / "params" / "02_dense_baseline.yaml").write_text(
+        "hidden_units: [16]\nactivation: relu\nlearning_rate: 0.001\nbatch_size: 50\nepochs: 1000\n"
+        "seeds: [0]\n"
+        "retrain_on_all_training_images: true\ngallery_size: 4\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "charrec.train", "02_dense_baseline"],
+        cwd=root,
+        env={**os.environ, "CHARREC_JOBS": "2"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a terminal
+    )
+    assert "epoch 1/1000," in next(line for line in process.stdout if "epoch" in line)  # workers are training
+    workers = psutil.Process(process.pid).children(recursive=True)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 130
+    stderr = process.stderr.read()
+    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1, stderr
+    assert "interrupted; 0 of 2 run(s) to train finished and kept in runs/02_dense_baseline/" in stderr
+    assert "Run it again to resume" in stderr
+    _, alive = psutil.wait_procs(workers, timeout=30)
+    assert not alive, f"workers still running: {alive}"
+
+
+def test_the_workers_exit_when_training_ends(tmp_path, monkeypatch):
+    """Finished workers release their memory (about 1 GB each with TensorFlow): the pool is shut down."""
+    import psutil
+
+    root = tiny_project(tmp_path)
+    monkeypatch.setenv("CHARREC_JOBS", "2")
+    specs = [
+        RunSpec(
+            key=f"r{seed}",
+            model="dense_network",
+            options={"hidden_units": [8]},
+            seed=seed,
+            epochs=1,
+            batch_size=50,
+            learning_rate=0.003,
+            dataset="tiny",
+        )
+        for seed in (0, 1)
+    ]
+    ensure_runs("nb", specs, root, log=lambda line: None)
+
+    def tracker(process) -> bool:  # loky's small resource tracker stays; an exited worker is no tracker
+        try:
+            return "resource_tracker" in " ".join(process.cmdline())
+        except psutil.Error:
+            return False
+
+    workers = [p for p in psutil.Process().children(recursive=True) if not tracker(p)]
+    _, alive = psutil.wait_procs(workers, timeout=30)
+    assert not alive, f"workers still running: {[p.cmdline() for p in alive]}"
+
+
 def test_the_code_fingerprint_ignores_prose_and_other_packages_but_not_code_or_training_packages(tmp_path):
     from charrec.fingerprints import Fingerprints, code_without_docstrings
 
@@ -321,3 +391,33 @@ def test_ensure_runs_hands_the_pool_the_longest_runs_first_and_sizes_it_by_their
     assert handed["jobs"] == 3  # 3 improved + 3 simple CNNs on 2 slots
     assert [key.split("-")[1] for key in handed["keys"]] == ["improved_cnn"] * 3 + ["simple_cnn"] * 3
     assert sorted(found) == sorted(spec.key for spec in finals)
+
+
+def test_the_time_estimate_comes_from_the_stored_runs_speed(tmp_path):
+    """Before training, the estimate (issue 32): each run's cost at its model's measured seconds per cost
+    unit, through the pool's schedule; a model without stored runs is timed as the median model."""
+    from charrec.tasks import duration, estimate_seconds, run_cost
+
+    spec = RunSpec(
+        key="a", model="simple_cnn", options={}, seed=0, epochs=2, batch_size=128, learning_rate=0.001
+    )
+    (tmp_path / "runs" / "nb").mkdir(parents=True)
+    stored = {"spec": spec.as_json(), "epochs_run": 1, "train_seconds": 30.0}  # stopped after 1 of 2 epochs
+    (tmp_path / "runs" / "nb" / "a.json").write_text(json.dumps(stored))
+    (tmp_path / "runs" / "nb" / "broken.json").write_text("{}")  # skipped
+    seconds, basis = estimate_seconds([spec, spec], [tmp_path, tmp_path / "scratch"], workers=1, slots=1)
+    assert seconds == pytest.approx(2 * 60.0) and "1 stored runs" in basis
+    other = RunSpec(
+        key="b",
+        model="dense_network",
+        options={"hidden_units": [16]},
+        seed=0,
+        epochs=1,
+        batch_size=128,
+        learning_rate=0.001,
+    )
+    seconds, basis = estimate_seconds([other], [tmp_path], workers=1, slots=1)
+    assert (
+        seconds == pytest.approx(run_cost(other) * 30.0 / (run_cost(spec) / 2)) and "dense_network" in basis
+    )
+    assert [duration(s) for s in (44.6, 200, 3725)] == ["45 s", "3 min 20 s", "1 h 02 min"]

@@ -1,6 +1,7 @@
 """The study at a glance: every model's headline numbers, read from the notebooks' metrics files only."""
 
 import json
+import os
 import platform
 from datetime import datetime, timezone
 from html import escape
@@ -11,6 +12,7 @@ import pandas as pd
 from .evaluation import interval_verdict
 from .files import write_atomically
 from .metrics import NotebookMetrics
+from .outputs import REPORT_STAGE_ENV, SCRATCH
 from .references import dataset_name
 from .report import git_commit
 
@@ -44,24 +46,38 @@ def model_table(metrics: dict[str, NotebookMetrics]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def index_dir(reports_dir: Path) -> Path:
+    """Where `write_index` writes `index.html`: `reports_dir` in the pipeline's report stage; opened
+    interactively, `scratch/reports/` beside it (`reports_dir`'s parent is the project root), so that an
+    interactive run of the summary never overwrites the pipeline's `reports/index.html`."""
+    reports_dir = Path(reports_dir)
+    if os.environ.get(REPORT_STAGE_ENV):
+        return reports_dir
+    return reports_dir.parent / SCRATCH / reports_dir.name
+
+
 def write_index(
     reports_dir: Path,
     notebooks: list[str],
     one_liners: dict[str, str],
     provenance: dict[str, str],
     rendering: str,
-) -> None:
+) -> Path:
     """reports/index.html: every notebook's report with its one-line result, then the provenance of the run.
+    Returns the file written: `index_dir(reports_dir) / "index.html"`, i.e. in `scratch/reports/` when not
+    run by the pipeline, its links then pointing at the pipeline's reports.
 
     `rendering` is the notebook writing the index: its report is rendered after it, so it counts as
     present."""
     reports_dir = Path(reports_dir)
+    target = index_dir(reports_dir)
+    prefix = "" if target == reports_dir else Path(os.path.relpath(reports_dir, target)).as_posix() + "/"
     items = []
     for name in notebooks:
         html, pdf = reports_dir / f"{name}.html", reports_dir / f"{name}.pdf"
         title = f"{name[:2]} {name[3:].replace('_', ' ')}"
         if html.exists() or name == rendering:
-            links = f'<a href="{html.name}">HTML</a> · <a href="{pdf.name}">PDF</a>'
+            links = f'<a href="{prefix}{html.name}">HTML</a> · <a href="{prefix}{pdf.name}">PDF</a>'
             items.append(f"<li><b>{escape(title)}</b> ({links}): {escape(one_liners.get(name, ''))}</li>")
         else:
             items.append(
@@ -79,7 +95,9 @@ def write_index(
         "<h1>Handwritten character recognition: reports</h1><ul>" + "".join(items) + "</ul>"
         "<h2>Provenance of this run</h2><table>" + facts + "</table></body></html>\n"
     )
-    write_atomically(reports_dir / "index.html", page)
+    target.mkdir(parents=True, exist_ok=True)
+    write_atomically(target / "index.html", page)
+    return target / "index.html"
 
 
 def data_checksums(root: Path) -> pd.DataFrame:

@@ -166,6 +166,55 @@ def pool_size(costs: list[float], slots: int, most_per_slot: int = 4) -> int:
     return min(options, key=lambda workers: (round(finish_time(costs, workers, slots) / unit, 9), workers))
 
 
+def seconds_per_cost(roots: list[Path]) -> dict[str, list[float]]:
+    """Per model, the measured train seconds per cost unit (`run_cost`) of every run stored under `roots`
+    (`runs/*/*.json`): its `train_seconds` (the epochs' wall time, on the pool that trained it) over the
+    cost of the epochs it ran. Unreadable or unregistered runs are skipped."""
+    measured: dict[str, list[float]] = {}
+    for root in roots:
+        for path in sorted(Path(root).glob("runs/*/*.json")):
+            try:
+                result = json.loads(path.read_text(encoding="utf-8"))
+                spec = RunSpec(**result["spec"])
+                cost = run_cost(spec) * result["epochs_run"] / spec.epochs
+                measured.setdefault(spec.model, []).append(result["train_seconds"] / cost)
+            except Exception:  # an older schema, a removed model: no measurement
+                continue
+    return measured
+
+
+def estimate_seconds(specs: list[RunSpec], roots: list[Path], workers: int, slots: int) -> tuple[float, str]:
+    """The estimated wall time of training `specs` (longest first) on `workers` sharing `slots`, and its
+    basis: each run's cost (`run_cost`) times its model's median seconds per cost unit among the stored
+    runs (`seconds_per_cost`; the median of all models for a model with none), run through the pool's
+    schedule (`finish_time`). Training only: evaluation and start-up are not counted; early stopping is not
+    foreseen."""
+    measured = seconds_per_cost(roots)
+    every = sorted(value for values in measured.values() for value in values)
+    if not every:
+        return float("nan"), "no stored runs to measure the speed from"
+    fallback = float(np.median(every))
+    rate = {model: float(np.median(values)) for model, values in measured.items()}
+    costs = [run_cost(spec) * rate.get(spec.model, fallback) for spec in specs]
+    guessed = sorted({spec.model for spec in specs if spec.model not in rate})
+    basis = f"from the train seconds of {len(every)} stored runs" + (
+        f"; {', '.join(guessed)} not measured yet, timed as the median model" if guessed else ""
+    )
+    return finish_time(costs, workers, slots), basis
+
+
+def duration(seconds: float) -> str:
+    """'45 s', '3 min 20 s', '1 h 05 min'."""
+    if seconds != seconds:  # nan
+        return "unknown"
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
 def import_tensorflow_quietly():
     """Import TensorFlow with its C++ start-up lines (printed before its log level applies: absl's
     "All log messages before absl::InitializeLog()", oneDNN's notice) kept off the terminal; returns
@@ -200,12 +249,15 @@ def train_one(
     code: dict,
     threads: int,
     position: str,
+    progress_dir: str | None = None,
     stream=None,
 ) -> dict:
     """The task: train one run, store it, return its result (without the probabilities). Runs in a worker;
-    progress lines go to `stream` (default: standard output)."""
+    progress lines go to `stream` (default: standard output). With `progress_dir`, the run's progress also
+    goes to `progress_dir/KEY.json` every few seconds (`charrec.progress`), for a notebook's live bars, and
+    the per-epoch lines are left out (the bars show them)."""
     limit_threads(threads)  # first: it imports TensorFlow, quietly
-    from .runs import execute
+    from . import runs
     from .training import use_available_accelerators
 
     use_available_accelerators()
@@ -215,13 +267,24 @@ def train_one(
     def log(line: str) -> None:
         print(line, file=stream or sys.stdout, flush=True)
 
-    result = execute(
-        spec,
-        Path(root) / "data" / "prepared",
-        store.model_file(spec.key),
-        prefix=f"{notebook} {position} {spec.key}",
-        print_line=log,
-    )
+    progress_file = Path(progress_dir) / f"{spec.key}.json" if progress_dir else None
+    progress_log = runs.progress_log
+    if progress_file:  # runs.execute builds its callbacks itself: its per-epoch log gains the progress file
+        from .progress import with_progress_file
+
+        runs.progress_log = lambda prefix, print_line: with_progress_file(
+            progress_log(prefix, lambda line: None), progress_file
+        )
+    try:
+        result = runs.execute(
+            spec,
+            Path(root) / "data" / "prepared",
+            store.model_file(spec.key),
+            prefix=f"{notebook} {position} {spec.key}",
+            print_line=log,
+        )
+    finally:
+        runs.progress_log = progress_log
     probabilities = {
         shifted: result.pop(name)
         for shifted, name in ((False, "test_probabilities"), (True, "test_probabilities_shifted"))
@@ -229,6 +292,10 @@ def train_one(
     }
     result["fingerprint"], result["code"] = code["fingerprint"], code["parts"]
     store.save(result, probabilities)
+    if progress_file:
+        from .progress import mark_done
+
+        mark_done(progress_file)
     log(f"{notebook} {position} {spec.key}: done in {result['train_seconds']:.0f} s")
     return result
 
@@ -275,12 +342,62 @@ def _map(tasks: list[tuple], jobs: int) -> list[dict]:
                     cluster.close()
     try:
         with parallel_config(backend="loky", n_jobs=jobs):
-            return Parallel()(delayed(train_one)(*task) for task in tasks)
+            results = Parallel()(delayed(train_one)(*task) for task in tasks)
     except BaseException:  # a failed run, Ctrl-C or SIGTERM: no worker may go on training unseen
-        from joblib.externals.loky import get_reusable_executor
-
-        get_reusable_executor().shutdown(wait=False, kill_workers=True)
+        stop_workers(kill=True)
         raise
+    stop_workers(kill=False)  # finished: the idle workers (about 1 GB each with TensorFlow) exit now
+    return results
+
+
+def stop_workers(kill: bool) -> None:
+    """Shut joblib's process pool (loky's reusable executor) down, if there is one: `kill` stops runs
+    under way at once, else the (idle) workers exit after their current task. Uses the pool in place:
+    `loky.get_reusable_executor()` would start another pool when the arguments differ, waiting for the
+    old one's tasks first."""
+    from joblib.externals.loky import reusable_executor
+
+    executor = reusable_executor._executor
+    if executor is not None:
+        executor.shutdown(wait=not kill, kill_workers=kill)
+
+
+def _map_with_progress(tasks: list[tuple], jobs: int, specs: list[RunSpec], store: RunStore) -> list[dict]:
+    """`_map`, with a live bar per run in a notebook (`charrec.progress`) where the runs go to a process
+    pool (loky): the pool is driven from a thread while the kernel's main thread redraws the bars every few
+    seconds and takes the Interrupt (Ctrl-C), which stops the workers. Elsewhere (a terminal, the
+    pipeline, one job in this process, Dask) plain `_map` with its per-epoch lines."""
+    import tempfile
+    import threading
+
+    from .progress import EVERY, LiveProgress, in_notebook
+
+    if not in_notebook() or jobs_setting() == 1 or os.environ.get("CHARREC_EXECUTOR", "loky") != "loky":
+        return _map(tasks, jobs)
+    with tempfile.TemporaryDirectory(prefix="charrec-progress-") as folder:
+        tasks = [(*task, folder) for task in tasks]
+        bars = LiveProgress(folder, {spec.key: f"{task[6]} {spec.key}" for spec, task in zip(specs, tasks)})
+        outcome: dict = {}
+
+        def drive() -> None:
+            try:
+                outcome["results"] = _map(tasks, jobs)
+            except BaseException as error:
+                outcome["error"] = error
+
+        worker = threading.Thread(target=drive, name="charrec-training", daemon=True)
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(EVERY)
+                bars.refresh()
+        except KeyboardInterrupt:
+            stop_workers(kill=True)
+            worker.join(30)
+            raise
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["results"]
 
 
 def stored_results(store: RunStore, specs: list[RunSpec], root: Path) -> tuple[Fingerprints, dict, dict]:
@@ -293,6 +410,27 @@ def stored_results(store: RunStore, specs: list[RunSpec], root: Path) -> tuple[F
         {key: result for key, (result, _) in checked.items()},
         {key: reason for key, (_, reason) in checked.items()},
     )
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C (a notebook's Interrupt) while runs trained: the workers are stopped; the message is one line
+    naming the runs kept (every run finished before the interrupt is stored) and saying that running again
+    resumes. IPython shows only that line (`_render_traceback_`), not the traceback through joblib."""
+
+    def __init__(
+        self, notebook: str, store: RunStore, specs: list[RunSpec], fingerprints: Fingerprints, root
+    ):
+        kept = [spec.key for spec in specs if store.check(spec, fingerprints)[0] is not None]
+        where = Path(os.path.relpath(store.results_dir, root)).as_posix()  # e.g. scratch/runs/04_cnn
+        names = f": {', '.join(kept)}" if kept else ""
+        self.kept = kept
+        super().__init__(
+            f"{notebook}: interrupted; {len(kept)} of {len(specs)} run(s) to train finished and kept in "
+            f"{where}/{names}. Run it again to resume: only the other {len(specs) - len(kept)} will train."
+        )
+
+    def _render_traceback_(self) -> list[str]:
+        return [str(self)]
 
 
 def ensure_runs(
@@ -316,9 +454,15 @@ def ensure_runs(
     threads = max(1, (os.cpu_count() or 1) // jobs_setting())
     missing.sort(key=lambda spec: -run_cost(spec))  # longest first
     jobs = jobs or pool_size([run_cost(spec) for spec in missing], jobs_setting())
+    estimate, basis = estimate_seconds(missing, [root, root / SCRATCH], jobs, jobs_setting())
     log(
         f"{notebook}: {len(specs) - len(missing)} of {len(specs)} runs stored; training {len(missing)} "
         f"with {jobs} worker(s) of {threads} thread(s) each"
+        + (
+            f", about {duration(estimate)} in all ({basis})"
+            if estimate == estimate
+            else f" (no time estimate: {basis})"
+        )
     )
     start = time.perf_counter()
     tasks = [
@@ -336,7 +480,11 @@ def ensure_runs(
         )
         for index, spec in enumerate(missing, start=1)
     ]
-    for spec, result in zip(missing, _map(tasks, jobs)):
+    try:
+        trained = _map_with_progress(tasks, jobs, missing, store)
+    except KeyboardInterrupt:
+        raise TrainingInterrupted(notebook, store, missing, fingerprints, root) from None
+    for spec, result in zip(missing, trained):
         found[spec.key] = result
     log(f"{notebook}: {len(missing)} run(s) trained in {time.perf_counter() - start:.0f} s")
     return found
@@ -424,6 +572,11 @@ class RunResults:
         return np.mean([self.probabilities(key, shifted) for key in keys], axis=0)
 
 
+def _say(line: str) -> None:
+    """A notebook's informational line: on standard output (a notebook shows stderr in red, as an error)."""
+    print(line, flush=True)
+
+
 def results_for(notebook: str, params, root: Path | None = None) -> RunResults:
     """The results of every run `params` ask of `notebook`, for the notebook to report on.
 
@@ -449,11 +602,9 @@ def results_for(notebook: str, params, root: Path | None = None) -> RunResults:
         print(
             f"{len(missing)} of {len(specs)} runs are not in the pipeline's results (other parameters or "
             f"code): training them into {scratch.results_dir.relative_to(root)} ...",
-            file=sys.stderr,
+            flush=True,
         )
-        found.update(
-            ensure_runs(notebook, missing, root, store=scratch, log=lambda line: print(line, file=sys.stderr))
-        )
+        found.update(ensure_runs(notebook, missing, root, store=scratch, log=_say))
     return RunResults(specs, found, [pipeline, scratch])
 
 

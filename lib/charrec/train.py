@@ -6,7 +6,8 @@
 Validates `params/NAME.yaml`, lists the runs (`charrec.plans`), trains the missing ones in parallel
 (`charrec.tasks`; progress per epoch on the terminal), and removes stored runs the params no longer
 ask for, so that `runs/NAME/` holds exactly the current runs. Nothing to train takes about a second.
-Exit status 2 for invalid params, 1 for a failed run (the runs finished before it stay stored).
+Exit status 2 for invalid params, 1 for a failed run (the runs finished before it stay stored), 130 for
+Ctrl-C (one line naming the runs kept; running again resumes).
 """
 
 import argparse
@@ -18,7 +19,7 @@ from .availability import datasets_of, skip_message, unavailable
 from .files import project_root
 from .params import ParamsError, check_references, load_params
 from .plans import PLANS, plan
-from .tasks import RunStore, ensure_runs, stored_results
+from .tasks import RunStore, TrainingInterrupted, ensure_runs, stored_results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,7 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         print(dry_run(args.name, specs, RunStore(root, args.name)))
         return 0
-    ensure_runs(args.name, specs, root, log=lambda line: print(line, flush=True))
+    try:
+        ensure_runs(args.name, specs, root, log=lambda line: print(line, flush=True))
+    except TrainingInterrupted as interrupted:  # Ctrl-C: one line, no traceback through joblib
+        print(interrupted, file=sys.stderr)
+        return 130
     removed = RunStore(root, args.name).prune({spec.key for spec in specs})
     if removed:
         print(f"{args.name}: removed {len(removed)} stored file(s) of runs the params no longer ask for")
