@@ -33,10 +33,9 @@ sys.path.insert(0, str(ROOT / "lib"))
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from _study import study_params  # noqa: E402  (this folder: the committed params, validated)
 
 from charrec.models.improved_cnn import improved_cnn  # noqa: E402
-from charrec.params import load_params  # noqa: E402
-from charrec.plans import improved_cnn_options  # noqa: E402
 from charrec.prepared import load_prepared  # noqa: E402
 from charrec.training import (  # noqa: E402
     batched,
@@ -102,7 +101,7 @@ class StopAtTestAccuracy(keras.callbacks.Callback):
 
 
 def improved(
-    params,
+    network,
     x_train,
     y_train,
     x_test,
@@ -119,7 +118,7 @@ def improved(
     steps_per_epoch = math.ceil(len(y_train) / batch_size)
     schedule = learning_rate_schedule(peak_learning_rate, "cosine", steps_per_epoch, epochs, warmup_epochs)
     model = compile_classifier(
-        improved_cnn(10, **improved_cnn_options(params.improved)),
+        improved_cnn(10, **network.options),
         schedule,
     )
     stopper = StopAtTestAccuracy(batched(x_test, y_test, 2000), target, check_every)
@@ -150,7 +149,7 @@ def main() -> int:
     parser.add_argument("--params", type=Path, default=ROOT / "params" / "04_cnn.yaml")
     args = parser.parse_args()
     data = load_prepared(ROOT / "data" / "prepared" / "mnist.npz")
-    params = load_params(args.params)
+    network = study_params("04_cnn", args.params).networks["improved_cnn"]
     print(
         f"{len(tf.config.list_physical_devices('GPU'))} GPU(s), {os.cpu_count()} CPU core(s) visible",
         flush=True,
@@ -163,15 +162,15 @@ def main() -> int:
         )
         print(f"  source-style: {source_seconds:.1f} s, test accuracy {source_accuracy:.4f}", flush=True)
 
-    batch_size = args.batch_size or params.improved.batch_size
-    peak_learning_rate = args.peak_learning_rate or params.improved.peak_learning_rate
+    batch_size = args.batch_size or network.batch_size
+    peak_learning_rate = args.peak_learning_rate or network.learning_rate
     print(
         f"improved CNN (batch {batch_size}, peak learning rate {peak_learning_rate}, {args.epochs}-epoch "
         f"schedule) until test accuracy >= {args.target} ...",
         flush=True,
     )
     reached, steps_per_epoch = improved(
-        params,
+        network,
         data.x_train_full,
         data.y_train_full,
         data.x_test,

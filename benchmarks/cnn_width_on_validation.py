@@ -23,16 +23,16 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
+from _study import study_params  # noqa: E402  (this folder: the committed params, validated)
 from pipeline_timing import machine  # noqa: E402  (this folder: CPU model, cores, ISA flags)
 from roofline import multiply_adds  # noqa: E402  (this folder: counted from the layers)
 
-from charrec.params import load_params  # noqa: E402
-from charrec.plans import IMPROVED_CNN, improved_cnn_options, improved_cnn_training  # noqa: E402
 from charrec.runs import RunSpec  # noqa: E402
 from charrec.tasks import RunStore, ensure_runs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CANDIDATES = ([16, 32, 64], [24, 48, 96], [32, 64, 128])
+NETWORK = "improved_cnn"  # its key in params/04_cnn.yaml's `networks` (and its registered model)
 
 
 def multiply_adds_per_image(filters: list[int], options: dict) -> int:
@@ -44,19 +44,23 @@ def multiply_adds_per_image(filters: list[int], options: dict) -> int:
 
 
 def specs(params, seeds: list[int]) -> list[RunSpec]:
-    cnn = params.improved
+    """One run per candidate and seed: the network's final-model settings (`NetworkSettings.arguments`:
+    model, options, batch, schedule, steps per graph call, test-time shift) with other filters, on the
+    training part, scored on validation every epoch."""
+    network = params.networks[NETWORK]
     runs = []
     for filters in CANDIDATES:
         for seed in seeds:
+            arguments = network.arguments(NETWORK)
+            arguments["options"] = {**arguments["options"], "filters": filters}
             runs.append(
                 RunSpec(
                     key=f"filters{'-'.join(map(str, filters))}-seed{seed}",
                     seed=seed,
-                    epochs=cnn.epochs,
-                    **improved_cnn_training(cnn, filters=filters),
+                    epochs=network.epochs,
+                    **arguments,
                     validate_every_epoch=True,
-                    test_time_shift=params.test_time_shift,
-                    labels={"model": IMPROVED_CNN, "filters": filters, "seed": seed},
+                    labels={"model": NETWORK, "filters": filters, "seed": seed},
                 )
             )
     return runs
@@ -73,7 +77,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    params = load_params(ROOT / "params" / "04_cnn.yaml")
+    params = study_params("04_cnn")
     planned = specs(params, args.seeds)
     name = "04_cnn_width"  # the store's folder: scratch/width_on_validation/runs/04_cnn_width/
     results = ensure_runs(name, planned, ROOT, store=RunStore(ROOT / "scratch" / "width_on_validation", name))
@@ -86,7 +90,7 @@ def main() -> None:
         rows.append(
             {
                 "filters": filters,
-                "multiply_adds": multiply_adds_per_image(filters, improved_cnn_options(params.improved)),
+                "multiply_adds": multiply_adds_per_image(filters, params.networks[NETWORK].options),
                 "seeds": args.seeds,
                 "validation_accuracy": plain.round(2).tolist(),
                 "validation_accuracy_shifted": shifted.round(2).tolist(),

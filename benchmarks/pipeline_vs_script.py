@@ -28,30 +28,35 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # also a spurious error of NumPy input
 
 import numpy as np  # noqa: E402
+from _study import study_params  # noqa: E402  (this folder: the committed params, validated)
 from pipeline_timing import machine  # noqa: E402  (this folder: CPU model, cores, ISA flags)
 from roofline import with_keras_batch_normalization  # noqa: E402  (this folder)
-
-from charrec.params import BatchNormAblationParams, CnnParams, DenseBaselineParams, RegularizationParams  # noqa: E402
-from charrec.plans import improved_cnn_options  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def study_models() -> dict:
-    """name -> (builder, batch size, steps per graph call), as the notebooks' default params train them."""
+    """name -> (builder, batch size, steps per graph call), as the committed params train them."""
     from charrec.models.dense import dense_network
     from charrec.models.improved_cnn import improved_cnn
     from charrec.models.simple_cnn import simple_cnn
     from charrec.models.tiny_cnn import tiny_cnn
 
-    dense, regularized = DenseBaselineParams(), RegularizationParams().final
-    cnn, ablation = CnnParams(), BatchNormAblationParams()
+    dense, regularization = study_params("02_dense_baseline"), study_params("03_regularization")
+    networks, ablation = study_params("04_cnn").networks, study_params("05_bn_ablation")
+    regularized, simple, improved = regularization.final, networks["simple_cnn"], networks["improved_cnn"]
     return {
-        "02 dense baseline": (lambda: dense_network(dense.hidden_units, 10), dense.batch_size, 1),
+        "02 dense baseline": (
+            lambda: dense_network(dense.hidden_units, 10, activation=dense.activation),
+            dense.batch_size,
+            1,
+        ),
         "03 regularized dense": (
             lambda: dense_network(
-                RegularizationParams().hidden_units,
+                regularization.hidden_units,
                 10,
+                l1=regularized.l1,
+                l2=regularized.l2,
                 dropout=regularized.dropout,
                 max_norm=regularized.max_norm,
                 shift_fraction=regularized.shift_fraction,
@@ -59,11 +64,15 @@ def study_models() -> dict:
             regularized.batch_size,
             1,
         ),
-        "04 simple CNN": (lambda: simple_cnn(10), cnn.simple_batch_size, cnn.simple_steps_per_execution),
+        "04 simple CNN": (
+            lambda: simple_cnn(10, **simple.options),
+            simple.batch_size,
+            simple.steps_per_execution,
+        ),
         "04 improved CNN": (
-            lambda: improved_cnn(10, **improved_cnn_options(cnn.improved)),
-            cnn.improved.batch_size,
-            1,
+            lambda: improved_cnn(10, **improved.options),
+            improved.batch_size,
+            improved.steps_per_execution,
         ),
         "05 4,470-parameter CNN": (lambda: tiny_cnn(10), ablation.batch_size, ablation.steps_per_execution),
         "05 4,470-parameter CNN + BN": (
