@@ -41,7 +41,8 @@ def test_reports_are_rendered(project, name):
     pdf_text = run(["pdftotext", "-layout", str(project / "reports" / f"{name}.pdf"), "-"], project).stdout
     assert "Provenance" in html and "Provenance" in pdf_text
     assert "def " not in pdf_text and "import " not in pdf_text  # code is hidden
-    assert json.loads((project / "metrics" / f"{name}.json").read_text())
+    if name != "07_summary":  # the summary reads the metrics and writes none
+        assert json.loads((project / "metrics" / f"{name}.json").read_text())
 
 
 def test_model_report_has_per_class_table_confusion_matrix_and_gallery(project):
