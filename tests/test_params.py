@@ -119,6 +119,7 @@ def test_runner_rejects_bad_params_within_seconds_and_writes_nothing(tmp_path):
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "params" / "02_dense_baseline.yaml").write_text("epochs: 0\n")
     (tmp_path / "notebooks" / "02_dense_baseline.py").write_text("# %%\n")
+    (tmp_path / "dvc.yaml").write_text("stages: {}\n")
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "charrec.run_notebook", "02_dense_baseline"],
@@ -132,7 +133,7 @@ def test_runner_rejects_bad_params_within_seconds_and_writes_nothing(tmp_path):
         "equal to 1" in result.stderr
     )
     assert time.perf_counter() - start < 15
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["notebooks", "params"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dvc.yaml", "notebooks", "params"]
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

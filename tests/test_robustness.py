@@ -49,3 +49,47 @@ def test_workers_and_threads_follow_the_cpus_this_process_may_use(tmp_path):
     )
     host, usable, jobs = map(int, result.stdout.split())
     assert host >= 2 and usable == 1 and jobs == 1, result.stdout + result.stderr
+
+
+# --- item 6: the project root from any subfolder ---------------------------------------------------
+
+
+def minimal_project(tmp_path: Path, notebook: str = "01_data_exploration") -> Path:
+    """The committed dvc.yaml, params and one notebook: enough for the entry points' checks."""
+    project = tmp_path / "project"
+    for name in ["dvc.yaml", *(f"params/{p.name}" for p in (PROJECT_ROOT / "params").glob("*.yaml"))]:
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(PROJECT_ROOT / name, project / name)
+    (project / "notebooks").mkdir()
+    shutil.copy2(PROJECT_ROOT / "notebooks" / f"{notebook}.py", project / "notebooks")
+    return project
+
+
+@pytest.mark.parametrize(
+    "arguments, expected",
+    [
+        # the params are found (and checked) from notebooks/: the error is the edited key, not "not found"
+        (["-m", "charrec.run_notebook", "01_data_exploration"], "params/01_data_exploration.yaml: invalid"),
+        (["-m", "charrec.train", "02_dense_baseline"], "params/02_dense_baseline.yaml: invalid"),
+        (["-m", "charrec.data", "nosuch"], "params/data.yaml: no section 'datasets.nosuch'"),
+    ],
+    ids=["run_notebook", "train", "data"],
+)
+def test_every_entry_point_finds_the_project_root_from_a_subfolder(tmp_path, arguments, expected):
+    project = minimal_project(tmp_path)
+    for name in ("01_data_exploration", "02_dense_baseline"):
+        path = project / "params" / f"{name}.yaml"
+        path.write_text(path.read_text() + "not_a_key: 1\n")  # an uncommitted edit, which must survive
+    edited = {path: path.read_text() for path in (project / "params").glob("*.yaml")}
+    result = python(*arguments, cwd=project / "notebooks")
+    assert result.returncode in (1, 2), result.stdout + result.stderr
+    assert expected in result.stderr, result.stderr
+    assert "not found" not in result.stderr and "git checkout" not in result.stderr
+    assert {path: path.read_text() for path in edited} == edited
+
+
+def test_outside_a_project_the_entry_points_say_so(tmp_path):
+    for arguments in (["-m", "charrec.run_notebook", "01_data_exploration"], ["-m", "charrec.data", "mnist"]):
+        result = python(*arguments, cwd=tmp_path)
+        assert result.returncode == 2 and "no dvc.yaml in" in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1

@@ -20,6 +20,7 @@ unchanged.
 
 import argparse
 import io
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -29,7 +30,7 @@ from sklearn.model_selection import train_test_split
 
 from .datasets import KAGGLE_CSV, KAGGLE_PIXEL_COLUMNS, KNOWN_DATASETS, MNIST, DatasetSpec
 from .fetch import DataUnavailableError, fetch_dataset, md5_of
-from .files import write_atomically, write_json_atomically
+from .files import project_root, write_atomically, write_json_atomically
 from .idx import IdxFormatError, read_idx
 from .params import DatasetParams, ParamsError, load_params
 from .prepared import stratified_subset
@@ -337,10 +338,24 @@ def main(argv: list[str] | None = None) -> int:
         description="Fetch, verify and split a dataset (the pipeline's data stage)."
     )
     parser.add_argument("dataset", help="a section of params/data.yaml, e.g. mnist")
-    parser.add_argument("--params", type=Path, default=Path("params/data.yaml"))
-    parser.add_argument("--raw-dir", type=Path, default=Path("data/raw"))
-    parser.add_argument("--out-dir", type=Path, default=Path("data/prepared"))
+    parser.add_argument("--params", type=Path, help="default: params/data.yaml of the project")
+    parser.add_argument("--raw-dir", type=Path, help="default: data/raw of the project")
+    parser.add_argument("--out-dir", type=Path, help="default: data/prepared of the project")
     args = parser.parse_args(argv)
+    try:
+        root = project_root()
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    # Paths given on the command line are the user's (from the current folder); the defaults are the
+    # project's, from any subfolder. The messages name them relative to the project root, as in a stage.
+    given = {
+        key: getattr(args, key).resolve() for key in ("params", "raw_dir", "out_dir") if getattr(args, key)
+    }
+    os.chdir(root)
+    args.params = given.get("params", Path("params/data.yaml"))
+    args.raw_dir = given.get("raw_dir", Path("data/raw"))
+    args.out_dir = given.get("out_dir", Path("data/prepared"))
     out_file = args.out_dir / f"{args.dataset}.npz"
     try:
         datasets = load_params(args.params).datasets

@@ -11,11 +11,13 @@ import sys
 import networkx as nx
 from dvc.repo import Repo
 
+from .files import project_root
+
 REQUIRED_DATASET_STAGE = "data@mnist"  # without MNIST nothing of the study runs
 
 
 def main() -> int:
-    with Repo(".") as repo:
+    with Repo(str(project_root())) as repo:
         stale = set(repo.status())
         graph = repo.index.graph  # edges point from a stage to the stages it depends on
         by_name = {stage.addressing: stage for stage in graph.nodes}

@@ -33,7 +33,7 @@ from nbconvert import HTMLExporter, PDFExporter
 from nbconvert.exporters.pdf import LatexFailed
 from traitlets.config import Config
 
-from .files import write_atomically
+from .files import project_root, write_atomically
 from .outputs import REPORT_STAGE_ENV, NotebookOutputs
 from .params import ParamsError, check_parameters_cell, check_references, read_params, schema_for, validate
 
@@ -387,6 +387,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of the logs
     try:
+        # From any subfolder: paths (and the messages naming them) are the project's, as in a stage.
+        os.chdir(project_root())
         run(args.name)
     except (ParamsError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
