@@ -93,3 +93,98 @@ def test_outside_a_project_the_entry_points_say_so(tmp_path):
         result = python(*arguments, cwd=tmp_path)
         assert result.returncode == 2 and "no dvc.yaml in" in result.stderr, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+# --- item 8: one run at a time in a checkout --------------------------------------------------------
+
+
+def full_minimal_project(tmp_path: Path) -> Path:
+    """dvc.yaml, the Makefile, every params file and notebook, and a `.dvc/` folder (a DVC checkout)."""
+    project = minimal_project(tmp_path)
+    shutil.copy2(PROJECT_ROOT / "Makefile", project)
+    for path in (PROJECT_ROOT / "notebooks").glob("*.py"):
+        shutil.copy2(path, project / "notebooks")
+    (project / ".dvc").mkdir()
+    return project
+
+
+def snapshot(project: Path) -> dict:
+    return {
+        path.relative_to(project): path.stat().st_mtime_ns
+        for path in project.rglob("*")
+        if path.is_file() and path.name != "charrec-run.lock"
+    }
+
+
+@pytest.fixture
+def held_lock(tmp_path):
+    """A project whose run lock another process holds (`python -m charrec.runlock sleep 60`)."""
+    project = full_minimal_project(tmp_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-m", "charrec.runlock", "sleep", "60"],
+        cwd=project,
+        env={**ENV, "PYTHONPATH": str(LIB)},
+    )
+    lock = project / ".dvc" / "tmp" / "charrec-run.lock"
+    for _ in range(200):
+        if lock.is_file() and lock.read_text().strip():
+            break
+        subprocess.run(["sleep", "0.05"])
+    yield project, holder.pid
+    holder.terminate()
+    holder.wait()
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["-m", "charrec.train", "02_dense_baseline"],
+        ["-m", "charrec.run_notebook", "01_data_exploration"],
+        ["-m", "charrec.data", "mnist"],
+    ],
+    ids=["train", "run_notebook", "data"],
+)
+def test_a_second_run_in_the_same_checkout_stops_at_once_and_changes_nothing(held_lock, arguments):
+    project, pid = held_lock
+    before = snapshot(project)
+    result = python(*arguments, cwd=project, timeout=60)
+    assert result.returncode == 75, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: another run is in progress: PID {pid}"), lines
+    assert snapshot(project) == before
+
+
+def test_make_while_a_run_is_in_progress_prints_one_line_and_no_dvc_traceback(held_lock):
+    project, pid = held_lock
+    before = snapshot(project)
+    environment = {**ENV, "PYTHONPATH": str(LIB)}
+    result = subprocess.run(
+        ["make", "-o", "setup", "run"],
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert f"another run is in progress: PID {pid}" in result.stderr, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and "LockError" not in result.stderr
+    assert "dvc repro" not in result.stdout.replace("bash -c 'dvc repro", "")  # DVC never started
+    assert snapshot(project) == before
+
+
+def test_the_lock_is_free_again_once_its_holder_ends(tmp_path):
+    project = full_minimal_project(tmp_path)
+    first = python("-m", "charrec.runlock", "true", cwd=project)
+    second = python("-m", "charrec.runlock", "true", cwd=project)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+
+
+def test_pipeline_status_names_the_stages_as_in_the_root_from_a_subfolder(tmp_path):
+    project = full_minimal_project(tmp_path)
+    shutil.rmtree(project / ".dvc")
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run(["dvc", "init", "-q"], cwd=project, env=ENV, check=True)
+    result = python("-m", "charrec.pipeline_status", cwd=project / "notebooks")
+    assert "FAILED: data@mnist did not complete" in result.stderr, result.stdout + result.stderr
+    assert "../dvc.yaml" not in result.stdout + result.stderr and "Traceback" not in result.stderr

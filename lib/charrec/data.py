@@ -34,6 +34,7 @@ from .files import project_root, write_atomically, write_json_atomically
 from .idx import IdxFormatError, read_idx
 from .params import DatasetParams, ParamsError, load_params
 from .prepared import stratified_subset
+from .runlock import EX_TEMPFAIL, RunInProgress, run_lock
 
 
 class DataError(ValueError):
@@ -364,9 +365,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"{args.params}: no section 'datasets.{args.dataset}'; sections: {', '.join(datasets)}"
             )
         params = datasets[args.dataset]
-        manifest = prepare_dataset(
-            dataset_spec(args.dataset, params), params, args.raw_dir / args.dataset, out_file
-        )
+        with run_lock(root):  # a second run in this checkout stops here, before anything is written
+            manifest = prepare_dataset(
+                dataset_spec(args.dataset, params), params, args.raw_dir / args.dataset, out_file
+            )
+    except RunInProgress as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EX_TEMPFAIL
     except (ParamsError, DataUnavailableError, DataError, IdxFormatError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

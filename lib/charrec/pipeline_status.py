@@ -6,9 +6,11 @@ notebooks that need it. That is expected: this prints what was skipped and how t
 and exits 0. Any other stage that is not up to date is a real failure: exit 1.
 """
 
+import os
 import sys
 
 import networkx as nx
+from dvc.lock import LockError
 from dvc.repo import Repo
 
 from .files import project_root
@@ -17,6 +19,29 @@ REQUIRED_DATASET_STAGE = "data@mnist"  # without MNIST nothing of the study runs
 
 
 def main() -> int:
+    os.chdir(project_root())  # from any subfolder: the stages are named as in the project root
+    try:
+        return _status()
+    except (
+        LockError
+    ):  # a `dvc repro` of this checkout holds DVC's lock (or a stage's): its result is not known yet
+        print(
+            "error: another run is in progress: DVC's lock of this checkout is held "
+            f"({_dvc_lock_holder()}); run `make` again once it has finished",
+            file=sys.stderr,
+        )
+        return 75
+
+
+def _dvc_lock_holder() -> str:
+    try:
+        pid = (project_root() / ".dvc" / "tmp" / "lock").read_text().strip()
+    except OSError:
+        pid = ""
+    return f"PID {pid}" if pid else "PID unknown"
+
+
+def _status() -> int:
     with Repo(str(project_root())) as repo:
         stale = set(repo.status())
         graph = repo.index.graph  # edges point from a stage to the stages it depends on

@@ -36,6 +36,7 @@ from traitlets.config import Config
 from .files import project_root, write_atomically
 from .outputs import REPORT_STAGE_ENV, NotebookOutputs
 from .params import ParamsError, check_parameters_cell, check_references, read_params, schema_for, validate
+from .runlock import EX_TEMPFAIL, RunInProgress, run_lock
 
 TEMPLATES = Path(__file__).parent / "templates"
 # TensorFlow's C++ start-up lines (absl format, e.g. "I0000 00:00:17... port.cc:153] oneDNN custom operations
@@ -389,7 +390,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # From any subfolder: paths (and the messages naming them) are the project's, as in a stage.
         os.chdir(project_root())
-        run(args.name)
+        with run_lock(Path(".")):  # a second run in this checkout stops here, before anything is removed
+            run(args.name)
+    except RunInProgress as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EX_TEMPFAIL
     except (ParamsError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -17,6 +17,7 @@ import time
 from .files import project_root
 from .params import ParamsError, check_references, load_params
 from .plans import PLANS, plan
+from .runlock import EX_TEMPFAIL, RunInProgress, run_lock
 from .tasks import RunStore, ensure_runs, stored_results
 
 
@@ -44,8 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         print(dry_run(args.name, specs, RunStore(root, args.name)))
         return 0
-    ensure_runs(args.name, specs, root, log=lambda line: print(line, flush=True))
-    removed = RunStore(root, args.name).prune({spec.key for spec in specs})
+    try:
+        with run_lock(root):  # a second run in this checkout stops here, before anything is written
+            ensure_runs(args.name, specs, root, log=lambda line: print(line, flush=True))
+            removed = RunStore(root, args.name).prune({spec.key for spec in specs})
+    except RunInProgress as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EX_TEMPFAIL
     if removed:
         print(f"{args.name}: removed {len(removed)} stored file(s) of runs the params no longer ask for")
     print(f"{args.name}: {len(specs)} runs ready in runs/{args.name}/ ({time.perf_counter() - start:.0f} s)")
