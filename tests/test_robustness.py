@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import ENV, PROJECT_ROOT
 
@@ -188,3 +189,65 @@ def test_pipeline_status_names_the_stages_as_in_the_root_from_a_subfolder(tmp_pa
     result = python("-m", "charrec.pipeline_status", cwd=project / "notebooks")
     assert "FAILED: data@mnist did not complete" in result.stderr, result.stdout + result.stderr
     assert "../dvc.yaml" not in result.stdout + result.stderr and "Traceback" not in result.stderr
+
+
+# --- item 7: a failed write leaves the previous complete state --------------------------------------
+
+
+def tiny_data_project(tmp_path: Path, validation_size: int) -> Path:
+    from conftest import make_idx_folder
+
+    project = tmp_path / "project"
+    (project / "params").mkdir(parents=True, exist_ok=True)
+    (project / "dvc.yaml").write_text("stages: {}\n")
+    source = tmp_path / "source"
+    md5 = make_idx_folder(source, train=600, test=100)
+    section = {"local_dir": str(source), "md5": md5, "class_names": list("0123456789")}
+    (project / "params" / "data.yaml").write_text(
+        yaml.safe_dump({"datasets": {"tiny": {**section, "validation_size": validation_size}}})
+    )
+    return project
+
+
+def test_a_full_disk_leaves_the_old_arrays_with_the_old_manifest_and_no_part_file(tmp_path):
+    project = tiny_data_project(tmp_path, validation_size=50)
+    assert python("-m", "charrec.data", "tiny", cwd=project).returncode == 0
+    prepared = project / "data" / "prepared"
+    before = {path.name: path.read_bytes() for path in prepared.iterdir()}
+    data = project / "params" / "data.yaml"
+    data.write_text(data.read_text().replace("validation_size: 50", "validation_size: 60"))
+    # The arrays (about 550 kB) exceed a file size limit of 200 kB: the write fails with EFBIG, as on a
+    # full disk with ENOSPC.
+    result = python(
+        "-c",
+        "import resource, runpy, sys; resource.setrlimit(resource.RLIMIT_FSIZE, "
+        "(200 * 1024, resource.RLIM_INFINITY)); sys.argv = ['data', 'tiny']; "
+        "runpy.run_module('charrec.data', run_name='__main__')",
+        cwd=project,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "data/prepared/tiny.npz: file too large" in lines[0]
+    assert {path.name: path.read_bytes() for path in prepared.iterdir()} == before  # both old, no .part
+    assert not list(project.rglob("*.part"))
+
+
+@pytest.mark.parametrize("code, message", [(28, "no space left on device"), (27, "file too large")])
+def test_write_atomically_removes_its_part_file_and_names_the_file_when_there_is_no_room(
+    tmp_path, monkeypatch, code, message
+):
+    from charrec import files
+
+    target = tmp_path / "out.json"
+    target.write_text("old")
+
+    def full_disk(self, content):
+        Path.write_text(self, "half")  # the temporary file exists, then the disk is full
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(Path, "write_bytes", full_disk)
+    with pytest.raises(files.NoSpaceError, match=f"{target}: {message}"):
+        files.write_atomically(target, "new")
+    monkeypatch.undo()
+    assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]

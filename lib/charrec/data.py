@@ -20,6 +20,7 @@ unchanged.
 
 import argparse
 import io
+import json
 import os
 import sys
 from dataclasses import replace
@@ -30,7 +31,7 @@ from sklearn.model_selection import train_test_split
 
 from .datasets import KAGGLE_CSV, KAGGLE_PIXEL_COLUMNS, KNOWN_DATASETS, MNIST, DatasetSpec
 from .fetch import DataUnavailableError, fetch_dataset, md5_of
-from .files import project_root, write_atomically, write_json_atomically
+from .files import NoSpaceError, project_root, write_together
 from .idx import IdxFormatError, read_idx
 from .params import DatasetParams, ParamsError, load_params
 from .prepared import stratified_subset
@@ -180,8 +181,14 @@ def _split_and_write(
         validation_index=np.sort(validation_index),
         **(extra_arrays or {}),
     )
-    write_json_atomically(out_file.with_suffix(".json"), manifest)
-    write_atomically(out_file, buffer.getvalue())  # last: the arrays exist only once everything succeeded
+    # Both written in full first, then renamed into place (the manifest last): a failed write (a full disk)
+    # leaves the old arrays with the old manifest, never a manifest describing a split the arrays lack.
+    write_together(
+        [
+            (out_file, buffer.getvalue()),
+            (out_file.with_suffix(".json"), json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"),
+        ]
+    )
     return manifest
 
 
@@ -372,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     except RunInProgress as error:
         print(f"error: {error}", file=sys.stderr)
         return EX_TEMPFAIL
-    except (ParamsError, DataUnavailableError, DataError, IdxFormatError) as error:
+    except (ParamsError, DataUnavailableError, DataError, IdxFormatError, NoSpaceError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(f"{args.dataset}: {manifest['counts']} written to {out_file}")
