@@ -251,3 +251,56 @@ def test_write_atomically_removes_its_part_file_and_names_the_file_when_there_is
         files.write_atomically(target, "new")
     monkeypatch.undo()
     assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+# --- item 4: a dead kernel and a kernel that does not start -----------------------------------------
+
+
+def project_with_cell(tmp_path: Path, cell: str) -> Path:
+    """A minimal project whose 01 notebook runs `cell` right after its parameters cell."""
+    project = full_minimal_project(tmp_path)
+    notebook = project / "notebooks" / "01_data_exploration.py"
+    text = notebook.read_text()
+    start = text.index('# %% tags=["parameters"]')
+    end = text.index("\n# %%", start + 1)
+    notebook.write_text(text[:end] + f"\n\n# %%\n{cell}\n" + text[end:])
+    return project
+
+
+def test_a_dead_kernel_ends_with_the_notebook_the_cell_and_the_likely_cause(tmp_path):
+    project = project_with_cell(tmp_path, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    result = python("-m", "charrec.run_notebook", "01_data_exploration", cwd=project, timeout=300)
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) <= 2 and "Traceback" not in result.stderr, result.stderr
+    assert "notebook 01_data_exploration: the kernel died in cell" in lines[0]
+    assert "os.kill" in lines[0] or "import os, signal" in lines[0]
+    assert "killed by signal 9 (SIGKILL): out of memory?" in lines[0]
+    assert (project / "reports" / "failed" / "01_data_exploration.ipynb").is_file()  # kept, for debugging
+
+
+def test_a_kernel_start_timeout_ends_with_one_line_and_leaves_no_kernel_running(tmp_path):
+    project = full_minimal_project(tmp_path)
+    startup = tmp_path / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    pid_file = tmp_path / "kernel.pid"
+    (startup / "00-slow.py").write_text(
+        f"import os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep(120)\n"
+    )
+    environment = {"IPYTHONDIR": str(tmp_path / "ipython"), "CHARREC_KERNEL_START_TIMEOUT": "5"}
+    result = python("-m", "charrec.run_notebook", "01_data_exploration", cwd=project, env=environment)
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) <= 2 and "Traceback" not in result.stderr, result.stderr
+    assert "notebook 01_data_exploration: the kernel did not start within 5 s" in lines[0]
+    assert "CHARREC_KERNEL_START_TIMEOUT" in lines[0]
+    if pid_file.is_file():  # the kernel ran its start-up file: it is gone now
+        assert not Path(f"/proc/{pid_file.read_text()}").exists()
+
+
+def test_a_bad_kernel_start_timeout_setting_is_refused_before_anything_runs(tmp_path):
+    project = full_minimal_project(tmp_path)
+    environment = {"CHARREC_KERNEL_START_TIMEOUT": "soon"}
+    result = python("-m", "charrec.run_notebook", "01_data_exploration", cwd=project, env=environment)
+    assert result.returncode == 2 and "CHARREC_KERNEL_START_TIMEOUT='soon'" in result.stderr, result.stderr
+    assert not (project / "reports").exists()
