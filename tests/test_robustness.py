@@ -106,6 +106,7 @@ def full_minimal_project(tmp_path: Path) -> Path:
     for path in (PROJECT_ROOT / "notebooks").glob("*.py"):
         shutil.copy2(path, project / "notebooks")
     (project / ".dvc").mkdir()
+    (project / ".dvc" / ".gitignore").write_text("/tmp\n")  # as `dvc init` writes it
     return project
 
 
@@ -304,3 +305,80 @@ def test_a_bad_kernel_start_timeout_setting_is_refused_before_anything_runs(tmp_
     result = python("-m", "charrec.run_notebook", "01_data_exploration", cwd=project, env=environment)
     assert result.returncode == 2 and "CHARREC_KERNEL_START_TIMEOUT='soon'" in result.stderr, result.stderr
     assert not (project / "reports").exists()
+
+
+# --- item 5: the PDF route's tools are checked before any work --------------------------------------
+
+
+def path_without(tmp_path: Path, *programs: str, replace: dict | None = None) -> str:
+    """A PATH like this one's, without `programs` (each found program linked into one folder), and with
+    the scripts of `replace` instead of those programs."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    for directory in reversed(ENV["PATH"].split(os.pathsep)):
+        if not Path(directory).is_dir():
+            continue
+        for program in Path(directory).iterdir():
+            if program.name not in programs and os.access(program, os.X_OK) and program.is_file():
+                (folder / program.name).unlink(missing_ok=True)
+                (folder / program.name).symlink_to(program)
+    for name, script in (replace or {}).items():
+        (folder / name).unlink(missing_ok=True)
+        (folder / name).write_text(script)
+        (folder / name).chmod(0o755)
+    return str(folder)
+
+
+def committed_project(tmp_path: Path, cell: str | None = None) -> Path:
+    """A minimal project in git with the committed metrics of a previous run of 01."""
+    project = project_with_cell(tmp_path, cell) if cell else full_minimal_project(tmp_path)
+    for name in ("metrics/01_data_exploration.json", "metrics/headline/01_data_exploration.json"):
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text('{"previous": "run"}\n')
+    for command in (
+        ["git", "init", "-q"],
+        ["git", "add", "-A"],
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "previous run"],
+    ):
+        subprocess.run(command, cwd=project, check=True, capture_output=True)
+    return project
+
+
+def git_status(project: Path) -> str:
+    return subprocess.run(
+        ["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True
+    ).stdout
+
+
+@pytest.mark.skipif(not shutil.which("xelatex"), reason="xelatex is the program whose absence is simulated")
+def test_a_missing_xelatex_is_named_with_its_package_before_a_kernel_starts(tmp_path):
+    project = committed_project(tmp_path)
+    environment = {"PATH": path_without(tmp_path, "xelatex")}
+    result = python("-m", "charrec.run_notebook", "01_data_exploration", cwd=project, env=environment)
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "`xelatex` is not installed (Debian: apt-get install texlive-xetex" in lines[0]
+    assert not (project / "reports").exists()  # no kernel ran
+    assert git_status(project) == ""  # the committed metrics are all there
+
+
+@pytest.mark.skipif(not shutil.which("kpsewhich"), reason="needs TeX Live's kpsewhich")
+def test_a_missing_latex_package_is_named_with_its_package(tmp_path):
+    project = committed_project(tmp_path)
+    real = shutil.which("kpsewhich", path=ENV["PATH"])
+    script = f'#!/bin/sh\n"{real}" "$@" | grep -v needspace.sty\n'
+    environment = {"PATH": path_without(tmp_path, replace={"kpsewhich": script})}
+    result = python("-m", "charrec.run_notebook", "01_data_exploration", cwd=project, env=environment)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert (
+        "LaTeX files needspace.sty not found by kpsewhich (Debian: apt-get install texlive-latex-extra)"
+        in (result.stderr)
+    )
+    assert git_status(project) == ""
+
+
+def test_a_failed_report_stage_keeps_the_committed_metrics(tmp_path):
+    project = committed_project(tmp_path, 'raise RuntimeError("boom")')
+    result = python("-m", "charrec.run_notebook", "01_data_exploration", cwd=project, timeout=300)
+    assert result.returncode == 1 and "RuntimeError: boom" in result.stderr, result.stdout + result.stderr
+    assert git_status(project) == "?? reports/\n"  # only the failed notebook, kept for debugging

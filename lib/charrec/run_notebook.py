@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import warnings
@@ -40,6 +41,7 @@ from .files import project_root, write_atomically
 from .outputs import REPORT_STAGE_ENV, NotebookOutputs
 from .params import ParamsError, check_parameters_cell, check_references, read_params, schema_for, validate
 from .runlock import EX_TEMPFAIL, RunInProgress, run_lock
+from .tools import ToolsMissing, check_report_tools
 
 TEMPLATES = Path(__file__).parent / "templates"
 # TensorFlow's C++ start-up lines (absl format, e.g. "I0000 00:00:17... port.cc:153] oneDNN custom operations
@@ -417,6 +419,20 @@ def _remove(paths: list[Path]) -> None:
             path.unlink(missing_ok=True)
 
 
+def _restore_committed(paths: list[Path], root: Path) -> None:
+    """Put back the git-tracked files among `paths` (the committed metrics of the previous run) as the
+    index holds them: a failed report stage leaves no stale results, and deletes nothing committed."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--", *map(str, paths)], cwd=root, capture_output=True, timeout=60
+        )
+        tracked = [name for name in listed.stdout.decode().split("\0") if name]
+        if listed.returncode == 0 and tracked:
+            subprocess.run(["git", "checkout-index", "-f", "--", *tracked], cwd=root, capture_output=True)
+    except (OSError, subprocess.SubprocessError):  # no git: nothing is committed here either
+        pass
+
+
 def _execute(name: str, failed: Path, processes: list, timeout: float, *arguments, **options) -> None:
     """papermill.execute_notebook, with a dead kernel and a kernel start timeout as one-line errors."""
     noise = _WithoutKernelDeathNoise()
@@ -455,6 +471,7 @@ def run(name: str, root: Path = Path(".")) -> None:
         raise FileNotFoundError(f"{notebook_file} does not exist")
     check_parameters_cell(notebook_file)
     check_references(name, params, root)
+    check_report_tools(name)  # xelatex, pandoc, the LaTeX packages and fonts: before any work
     outputs = NotebookOutputs(name, root=root)
     _remove(outputs.all_results() + [outputs.failed_notebook])
     # The kernel inherits it: read the trained runs, write into the project.
@@ -497,6 +514,7 @@ def run(name: str, root: Path = Path(".")) -> None:
         if outputs.executed_notebook.exists():  # rendering failed: keep the notebook for debugging
             os.replace(outputs.executed_notebook, outputs.failed_notebook)
         _remove(outputs.all_results())
+        _restore_committed(outputs.all_results(), root)
         raise
     finally:
         _print_kernel_stderr(kernel_stderr)
@@ -516,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
     except RunInProgress as error:
         print(f"error: {error}", file=sys.stderr)
         return EX_TEMPFAIL
-    except (ParamsError, FileNotFoundError) as error:
+    except (ParamsError, FileNotFoundError, ToolsMissing) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except (KernelDied, KernelStartTimeout) as error:
