@@ -382,3 +382,43 @@ def test_a_failed_report_stage_keeps_the_committed_metrics(tmp_path):
     result = python("-m", "charrec.run_notebook", "01_data_exploration", cwd=project, timeout=300)
     assert result.returncode == 1 and "RuntimeError: boom" in result.stderr, result.stdout + result.stderr
     assert git_status(project) == "?? reports/\n"  # only the failed notebook, kept for debugging
+
+
+# --- item 2: every checkout runs its own code -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["-m", "charrec.train", "02_dense_baseline", "--dry-run"],
+        ["-m", "charrec.run_notebook", "01_data_exploration"],
+        ["-m", "charrec.data", "mnist"],
+    ],
+    ids=["train", "run_notebook", "data"],
+)
+def test_a_checkout_refuses_to_run_another_checkouts_code(tmp_path, arguments):
+    """As in a git worktree or a DVC experiment's workspace, where `pip install -e .` of the main
+    workspace would import the main workspace's library."""
+    project = full_minimal_project(tmp_path)
+    shutil.copytree(LIB, project / "lib", ignore=shutil.ignore_patterns("__pycache__"))
+    before = snapshot(project)
+    result = python(*arguments, cwd=project / "notebooks")  # PYTHONPATH: this checkout's library
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert f"this checkout's code is {(project / 'lib' / 'charrec').resolve()}" in lines[0]
+    assert f"but {(LIB / 'charrec').resolve()} was imported" in lines[0]
+    assert snapshot(project) == before
+
+
+def test_a_checkout_with_its_library_on_the_path_runs_its_own_code(tmp_path):
+    project = full_minimal_project(tmp_path)
+    shutil.copytree(LIB, project / "lib", ignore=shutil.ignore_patterns("__pycache__"))
+    marker = "the copy's own code ran"
+    train = project / "lib" / "charrec" / "train.py"
+    train.write_text(train.read_text().replace("def dry_run(", f"print({marker!r})\n\n\ndef dry_run(", 1))
+    result = python(
+        "-m", "charrec.train", "02_dense_baseline", "--dry-run", cwd=project, env={"PYTHONPATH": "lib"}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert marker in result.stdout

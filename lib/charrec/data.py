@@ -31,7 +31,7 @@ from sklearn.model_selection import train_test_split
 
 from .datasets import KAGGLE_CSV, KAGGLE_PIXEL_COLUMNS, KNOWN_DATASETS, MNIST, DatasetSpec
 from .fetch import DataUnavailableError, fetch_dataset, md5_of
-from .files import NoSpaceError, project_root, write_together
+from .files import ForeignCodeError, NoSpaceError, check_own_code, project_root, write_together
 from .idx import IdxFormatError, read_idx
 from .params import DatasetParams, ParamsError, load_params
 from .prepared import stratified_subset
@@ -352,7 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         root = project_root()
-    except FileNotFoundError as error:
+        check_own_code(root)
+    except (FileNotFoundError, ForeignCodeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     # Paths given on the command line are the user's (from the current folder); the defaults are the

@@ -101,6 +101,29 @@ def project_root(start: Path | None = None) -> Path:
     raise FileNotFoundError(f"no dvc.yaml in {start} or any folder above it: run this inside the project")
 
 
+class ForeignCodeError(RuntimeError):
+    """An entry point of one checkout runs another checkout's library (e.g. `pip install -e .` of the main
+    workspace, imported in a git worktree or a DVC experiment's workspace)."""
+
+
+def check_own_code(root: Path) -> None:
+    """Raise ForeignCodeError, naming both folders, when the project at `root` has its own library
+    (`lib/charrec/`) and the `charrec` imported is not that one: results would come from code that
+    dvc.lock does not describe. dvc.yaml's stage commands put `lib/` first on the path (PYTHONPATH=lib)."""
+    own = Path(root).resolve() / "lib" / "charrec"
+    if not own.is_dir():
+        return
+    import charrec
+
+    imported = Path(charrec.__file__).resolve().parent
+    if imported != own.resolve():
+        raise ForeignCodeError(
+            f"this checkout's code is {own}, but {imported} was imported (another checkout's library); "
+            "run `PYTHONPATH=lib python -m ...` from the project root, as dvc.yaml's stages do, "
+            "or `pip install -e .` in this checkout"
+        )
+
+
 def prepared_path(dataset: str, root: Path | None = None) -> Path:
     """`data/prepared/<dataset>.npz` of the project (found from the current folder when `root` is None)."""
     return Path(root or project_root()) / "data" / "prepared" / f"{dataset}.npz"

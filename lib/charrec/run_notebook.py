@@ -37,7 +37,7 @@ from nbconvert import HTMLExporter, PDFExporter
 from nbconvert.exporters.pdf import LatexFailed
 from traitlets.config import Config
 
-from .files import project_root, write_atomically
+from .files import ForeignCodeError, check_own_code, project_root, write_atomically
 from .outputs import REPORT_STAGE_ENV, NotebookOutputs
 from .params import ParamsError, check_parameters_cell, check_references, read_params, schema_for, validate
 from .runlock import EX_TEMPFAIL, RunInProgress, run_lock
@@ -529,12 +529,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # From any subfolder: paths (and the messages naming them) are the project's, as in a stage.
         os.chdir(project_root())
+        check_own_code(Path("."))
         with run_lock(Path(".")):  # a second run in this checkout stops here, before anything is removed
             run(args.name)
     except RunInProgress as error:
         print(f"error: {error}", file=sys.stderr)
         return EX_TEMPFAIL
-    except (ParamsError, FileNotFoundError, ToolsMissing) as error:
+    except (ParamsError, FileNotFoundError, ToolsMissing, ForeignCodeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except (KernelDied, KernelStartTimeout) as error:

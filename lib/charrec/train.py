@@ -14,7 +14,7 @@ import signal
 import sys
 import time
 
-from .files import project_root
+from .files import ForeignCodeError, check_own_code, project_root
 from .params import ParamsError, check_references, load_params
 from .plans import PLANS, plan
 from .runlock import EX_TEMPFAIL, RunInProgress, run_lock
@@ -34,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM (e.g. from a stopped `dvc repro`) unwinds like Ctrl-C, so the training workers are stopped too.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     root = project_root()
+    try:
+        check_own_code(root)
+    except ForeignCodeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     start = time.perf_counter()
     try:
         params = load_params(root / "params" / f"{args.name}.yaml")
