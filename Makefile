@@ -62,11 +62,12 @@ $(VEGA)/.installed: | system-packages
 # First the params and every reference between files (datasets, notebooks, class groups), in about 3 s and
 # before DVC resolves a stage's dependencies: a typo stops here, named, with exit status 2.
 # Then every stage that can run, runs; the status line says what was skipped (e.g. KMNIST without internet).
+# All of it holds the checkout's run lock (charrec.runlock): a second `make` (or a stage started by hand)
+# stops at once with one line naming the running one, before DVC starts and without changing anything.
 run: setup
 	python -m charrec.params --check
 	python -m charrec.availability --retry
-	dvc repro --keep-going || true
-	python -m charrec.pipeline_status
+	python -m charrec.runlock bash -c 'dvc repro --keep-going || true; python -m charrec.pipeline_status'
 
 test: setup
 	ruff check . && ruff format --check .   # style: pyproject.toml [tool.ruff]

@@ -118,9 +118,9 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the table to this JSON file")
     args = parser.parse_args()
     from charrec.prepared import load_prepared
-    from charrec.tasks import jobs_setting, limit_threads
+    from charrec.tasks import jobs_setting, limit_threads, usable_cpus
 
-    threads = max(1, (os.cpu_count() or 1) // jobs_setting())
+    threads = max(1, usable_cpus() // jobs_setting())
     limit_threads(threads)
     data = load_prepared(ROOT / "data" / "prepared" / "mnist.npz")
     x, y = data.x_train[: args.images], data.y_train[: args.images]

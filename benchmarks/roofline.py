@@ -148,9 +148,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="TensorFlow threads (default: cores / CHARREC_JOBS)")
     parser.add_argument("--json", type=Path, help="also write the table to this JSON file")
     args = parser.parse_args()
-    from charrec.tasks import jobs_setting, limit_threads
+    from charrec.tasks import jobs_setting, limit_threads, usable_cpus
 
-    threads = args.threads or max(1, (os.cpu_count() or 1) // jobs_setting())
+    threads = args.threads or max(1, usable_cpus() // jobs_setting())
     peak = matmul_peak()
     limit_threads(threads)
     print(

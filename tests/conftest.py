@@ -133,8 +133,15 @@ ENV = {
 }
 
 
+def env_for(cwd: Path) -> dict:
+    """ENV, with the library of the project copy at `cwd` first on the path when it has one: the entry
+    points refuse to run another checkout's code (charrec.files.check_own_code)."""
+    own = Path(cwd) / "lib"
+    return {**ENV, "PYTHONPATH": str(own)} if (own / "charrec").is_dir() else ENV
+
+
 def run(command: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run(command, cwd=cwd, env=ENV, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=cwd, env=env_for(cwd), capture_output=True, text=True)
     if check and result.returncode != 0:
         pytest.fail(
             f"{' '.join(command)} failed ({result.returncode}):\n"

@@ -30,9 +30,10 @@ def section(folder, md5, **changes) -> dict:
 
 
 def data_stage(project, name="digits", **section_values) -> subprocess.CompletedProcess:
-    """`python -m charrec.data NAME` in a tiny project folder holding only params/data.yaml."""
+    """`python -m charrec.data NAME` in a tiny project folder holding only params/data.yaml (and dvc.yaml)."""
     (project / "params").mkdir(parents=True, exist_ok=True)
     (project / "params" / "data.yaml").write_text(yaml.safe_dump({"datasets": {name: section_values}}))
+    (project / "dvc.yaml").write_text("stages: {}\n")  # marks the project root (charrec.files.project_root)
     return subprocess.run(
         [sys.executable, "-m", "charrec.data", name], cwd=project, env=ENV, capture_output=True, text=True
     )

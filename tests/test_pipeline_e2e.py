@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from charrec.params import SCHEMAS
-from conftest import ENV, PROJECT_ROOT, run
+from conftest import ENV, PROJECT_ROOT, env_for, run
 
 pytestmark = pytest.mark.e2e
 NOTEBOOKS = sorted(name for name in SCHEMAS if name != "data")
@@ -382,7 +382,7 @@ def interrupt_when_running(command: list[str], project: Path, sig: int) -> int:
     process = subprocess.Popen(
         command,
         cwd=project,
-        env=ENV,
+        env=env_for(project),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

@@ -20,6 +20,8 @@ unchanged.
 
 import argparse
 import io
+import json
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -30,10 +32,11 @@ from sklearn.model_selection import train_test_split
 from .availability import record_unavailable
 from .datasets import KAGGLE_CSV, KAGGLE_PIXEL_COLUMNS, KNOWN_DATASETS, MNIST, DatasetSpec
 from .fetch import DataUnavailableError, fetch_dataset, md5_of
-from .files import write_atomically, write_json_atomically
+from .files import ForeignCodeError, NoSpaceError, check_own_code, project_root, write_together
 from .idx import IdxFormatError, read_idx
 from .params import DatasetParams, ParamsError, load_params
 from .prepared import stratified_subset
+from .runlock import EX_TEMPFAIL, RunInProgress, run_lock
 
 
 class DataError(ValueError):
@@ -179,8 +182,14 @@ def _split_and_write(
         validation_index=np.sort(validation_index),
         **(extra_arrays or {}),
     )
-    write_json_atomically(out_file.with_suffix(".json"), manifest)
-    write_atomically(out_file, buffer.getvalue())  # last: the arrays exist only once everything succeeded
+    # Both written in full first, then renamed into place (the manifest last): a failed write (a full disk)
+    # leaves the old arrays with the old manifest, never a manifest describing a split the arrays lack.
+    write_together(
+        [
+            (out_file, buffer.getvalue()),
+            (out_file.with_suffix(".json"), json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"),
+        ]
+    )
     return manifest
 
 
@@ -338,10 +347,25 @@ def main(argv: list[str] | None = None) -> int:
         description="Fetch, verify and split a dataset (the pipeline's data stage)."
     )
     parser.add_argument("dataset", help="a section of params/data.yaml, e.g. mnist")
-    parser.add_argument("--params", type=Path, default=Path("params/data.yaml"))
-    parser.add_argument("--raw-dir", type=Path, default=Path("data/raw"))
-    parser.add_argument("--out-dir", type=Path, default=Path("data/prepared"))
+    parser.add_argument("--params", type=Path, help="default: params/data.yaml of the project")
+    parser.add_argument("--raw-dir", type=Path, help="default: data/raw of the project")
+    parser.add_argument("--out-dir", type=Path, help="default: data/prepared of the project")
     args = parser.parse_args(argv)
+    try:
+        root = project_root()
+        check_own_code(root)
+    except (FileNotFoundError, ForeignCodeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    # Paths given on the command line are the user's (from the current folder); the defaults are the
+    # project's, from any subfolder. The messages name them relative to the project root, as in a stage.
+    given = {
+        key: getattr(args, key).resolve() for key in ("params", "raw_dir", "out_dir") if getattr(args, key)
+    }
+    os.chdir(root)
+    args.params = given.get("params", Path("params/data.yaml"))
+    args.raw_dir = given.get("raw_dir", Path("data/raw"))
+    args.out_dir = given.get("out_dir", Path("data/prepared"))
     out_file = args.out_dir / f"{args.dataset}.npz"
     try:
         datasets = load_params(args.params).datasets
@@ -350,9 +374,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"{args.params}: no section 'datasets.{args.dataset}'; sections: {', '.join(datasets)}"
             )
         params = datasets[args.dataset]
-        manifest = prepare_dataset(
-            dataset_spec(args.dataset, params), params, args.raw_dir / args.dataset, out_file
-        )
+        with run_lock(root):  # a second run in this checkout stops here, before anything is written
+            manifest = prepare_dataset(
+                dataset_spec(args.dataset, params), params, args.raw_dir / args.dataset, out_file
+            )
+    except RunInProgress as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EX_TEMPFAIL
     except DataUnavailableError as error:
         # Not an error of the study: this machine lacks the data. Recorded, so that the other notebooks
         # run and this dataset's notebooks say how to provide it (charrec.availability).
@@ -361,11 +389,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{error}", file=sys.stderr)
         print(
             f"{args.dataset}: recorded as not available in {out_file.with_suffix('.json')}; the notebooks "
-            "that read it are skipped, and the next `dvc repro` tries again.",
+            "that read it are skipped until it is found.",
             file=sys.stderr,
         )
         return 0
-    except (ParamsError, DataError, IdxFormatError) as error:
+    except (ParamsError, DataError, IdxFormatError, NoSpaceError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(f"{args.dataset}: {manifest['counts']} written to {out_file}")

@@ -30,6 +30,7 @@ import pooch
 import requests
 
 from .datasets import DatasetSpec
+from .files import no_room
 
 DOWNLOAD_TIMEOUT_SECONDS = 30
 DOWNLOAD_RETRIES = 2  # pooch waits 1 s, then 2 s, before trying a failed download again
@@ -68,6 +69,9 @@ def _place_verified(source_stream, target: Path, expected_md5: str, origin: str,
             raise _mismatch(origin, found, expected_md5)
         os.replace(partial, target)
     except (OSError, EOFError, gzip.BadGzipFile) as error:
+        room = no_room(error, target)
+        if room is not None:  # no other source can help: say so, without advice about the data folder
+            raise room from None
         raise SourceFailed(f"{origin}: {error}") from error
     finally:
         partial.unlink(missing_ok=True)
@@ -158,6 +162,9 @@ def _from_url(base_url: str) -> Callable:
                     raise _mismatch(url, mismatch["found"], mismatch["expected"]) from error
                 raise SourceFailed(f"{url}: {error}") from error
             except (requests.RequestException, OSError) as error:
+                room = no_room(error, raw_dir / name)
+                if room is not None:
+                    raise room from None
                 raise SourceFailed(f"{url}: {error}") from error
 
     return fetch

@@ -6,13 +6,16 @@ nothing and render a one-page report saying so. This prints which notebooks thos
 the data, and exits 0. A stage that is not up to date after `dvc repro` is a real failure: exit 1.
 """
 
+import os
 import sys
 from pathlib import Path
 
 import networkx as nx
+from dvc.lock import LockError
 from dvc.repo import Repo
 
 from .availability import datasets_of, skip_message, unavailable
+from .files import project_root
 from .params import ParamsError, read_params, schema_for, validate
 
 REQUIRED_DATASET_STAGE = "data@mnist"  # without MNIST nothing of the study runs
@@ -34,7 +37,30 @@ def notebooks_without_data(root: Path) -> dict[str, dict[str, str]]:
 
 
 def main() -> int:
-    with Repo(".") as repo:
+    os.chdir(project_root())  # from any subfolder: the stages are named as in the project root
+    try:
+        return _status()
+    except (
+        LockError
+    ):  # a `dvc repro` of this checkout holds DVC's lock (or a stage's): its result is not known yet
+        print(
+            "error: another run is in progress: DVC's lock of this checkout is held "
+            f"({_dvc_lock_holder()}); run `make` again once it has finished",
+            file=sys.stderr,
+        )
+        return 75
+
+
+def _dvc_lock_holder() -> str:
+    try:
+        pid = (project_root() / ".dvc" / "tmp" / "lock").read_text().strip()
+    except OSError:
+        pid = ""
+    return f"PID {pid}" if pid else "PID unknown"
+
+
+def _status() -> int:
+    with Repo(str(project_root())) as repo:
         stale = set(repo.status())
         graph = repo.index.graph  # edges point from a stage to the stages it depends on
         by_name = {stage.addressing: stage for stage in graph.nodes}

@@ -14,10 +14,13 @@ nothing stale looks complete, and keeps the partially executed notebook in `repo
 import argparse
 import base64
 import copy
+import logging
 import math
 import os
 import re
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import warnings
@@ -29,15 +32,18 @@ import jupytext
 import nbformat
 import papermill
 from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import DeadKernelError
 from nbconvert import HTMLExporter, PDFExporter
 from nbconvert.exporters.pdf import LatexFailed
 from traitlets.config import Config
 
 from .availability import datasets_of, skip_message, unavailable
-from .files import write_atomically
+from .files import ForeignCodeError, check_own_code, project_root, write_atomically
 from .metrics import write_metrics
 from .outputs import REPORT_STAGE_ENV, NotebookOutputs
 from .params import ParamsError, check_parameters_cell, check_references, read_params, schema_for, validate
+from .runlock import EX_TEMPFAIL, RunInProgress, run_lock
+from .tools import ToolsMissing, check_report_tools
 
 TEMPLATES = Path(__file__).parent / "templates"
 # TensorFlow's C++ start-up lines (absl format, e.g. "I0000 00:00:17... port.cc:153] oneDNN custom operations
@@ -60,11 +66,91 @@ class _KernelStderrToFile(AsyncKernelManager):
     start-up lines go) to `stderr_file` instead of the terminal; `run` prints what is left of it."""
 
     stderr_file = None
+    processes: list = []  # the kernel processes started, for the exit status of a kernel that died
 
     async def _async_pre_start_kernel(self, **kw):
         command, kw = await super()._async_pre_start_kernel(**kw)
         kw["stderr"] = self.stderr_file
         return command, kw
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        process = getattr(self.provisioner, "process", None)
+        if process is not None:
+            self.processes.append(process)
+
+
+KERNEL_START_TIMEOUT_ENV = "CHARREC_KERNEL_START_TIMEOUT"
+DEFAULT_KERNEL_START_TIMEOUT = 120  # seconds; papermill's own default (60) is short on a busy 2-core machine
+
+
+def kernel_start_timeout() -> float:
+    """Seconds a kernel may take to start: CHARREC_KERNEL_START_TIMEOUT, else 120."""
+    value = os.environ.get(KERNEL_START_TIMEOUT_ENV)
+    if not value:
+        return DEFAULT_KERNEL_START_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if seconds <= 0:
+        raise ParamsError(f"{KERNEL_START_TIMEOUT_ENV}={value!r}: expected a number of seconds above 0")
+    return seconds
+
+
+class KernelStartTimeout(RuntimeError):
+    """The kernel did not answer within the start-up timeout (it has been stopped)."""
+
+
+class KernelDied(RuntimeError):
+    """The kernel process ended while a cell ran (e.g. killed for lack of memory)."""
+
+
+def _running_cell(path: Path) -> str:
+    """'cell N (`first line`)' of the cell papermill marked as running in the notebook at `path`."""
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except (OSError, ValueError):
+        return "an unknown cell"
+    # Papermill stamps each cell's start time as it starts it (and marks every cell completed at the end,
+    # even after a dead kernel): the cell the kernel died in is the last one started.
+    started = [
+        (index, cell)
+        for index, cell in enumerate(notebook.cells, start=1)
+        if cell.get("metadata", {}).get("papermill", {}).get("start_time")
+    ]
+    if not started:
+        return "an unknown cell"
+    index, cell = started[-1]
+    first = next((line for line in cell.source.splitlines() if line.strip()), "")
+    return f"cell {index} (`{first[:60]}`)"
+
+
+class _WithoutKernelDeathNoise(logging.Filter):
+    """nbclient's log lines of a dead kernel ("Kernel died while waiting for execute reply.") and of a
+    start timeout ("... Kernel didn't respond in N seconds"): the error says it, once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (message.startswith("Kernel died") or "Kernel didn't respond" in message)
+
+
+def _death_cause(processes: list) -> str:
+    """What the kernel's exit status says: a signal (9: most often the out-of-memory killer) or a code."""
+    codes = [process.poll() if hasattr(process, "poll") else None for process in processes]
+    code = next((code for code in reversed(codes) if code is not None), None)
+    if code is None:
+        return "the kernel stopped answering"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = "an unknown signal"
+        hint = (
+            ": out of memory? (see `dmesg`; try a smaller CHARREC_JOBS or batch size)" if -code == 9 else ""
+        )
+        return f"killed by signal {-code} ({name}){hint}"
+    return f"the kernel exited with status {code}"
 
 
 def _print_kernel_stderr(stderr_file) -> None:
@@ -376,7 +462,51 @@ def _remove(paths: list[Path]) -> None:
             path.unlink(missing_ok=True)
 
 
+def _restore_committed(paths: list[Path], root: Path) -> None:
+    """Put back the git-tracked files among `paths` (the committed metrics of the previous run) as the
+    index holds them: a failed report stage leaves no stale results, and deletes nothing committed."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--", *map(str, paths)], cwd=root, capture_output=True, timeout=60
+        )
+        tracked = [name for name in listed.stdout.decode().split("\0") if name]
+        if listed.returncode == 0 and tracked:
+            subprocess.run(["git", "checkout-index", "-f", "--", *tracked], cwd=root, capture_output=True)
+    except (OSError, subprocess.SubprocessError):  # no git: nothing is committed here either
+        pass
+
+
+def _execute(name: str, failed: Path, processes: list, timeout: float, *arguments, **options) -> None:
+    """papermill.execute_notebook, with a dead kernel and a kernel start timeout as one-line errors."""
+    noise = _WithoutKernelDeathNoise()
+    loggers = [logging.getLogger(name) for name in ("papermill", "traitlets", "NotebookClient")]
+    for logger in loggers:
+        logger.addFilter(noise)
+    try:
+        papermill.execute_notebook(*arguments, **options)
+    except DeadKernelError:
+        raise KernelDied(
+            f"notebook {name}: the kernel died in {_running_cell(failed)}: {_death_cause(processes)}"
+        ) from None
+    except (RuntimeError, TimeoutError) as error:
+        if "didn't respond" not in str(error) and not isinstance(error, TimeoutError):
+            raise
+        for process in processes:  # none left running (nbclient has normally stopped it already)
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        raise KernelStartTimeout(
+            f"notebook {name}: the kernel did not start within {timeout:g} s and was stopped; on a "
+            f"busy machine allow it more time: {KERNEL_START_TIMEOUT_ENV}=SECONDS (default "
+            f"{DEFAULT_KERNEL_START_TIMEOUT})"
+        ) from None
+    finally:
+        for logger in loggers:
+            logger.removeFilter(noise)
+
+
 def run(name: str, root: Path = Path(".")) -> None:
+    start_timeout = kernel_start_timeout()  # a bad setting stops here, before anything is removed
     params_file = root / "params" / f"{name}.yaml"
     notebook_file = root / "notebooks" / f"{name}.py"
     params = validate(schema_for(name), read_params(params_file), str(params_file))
@@ -384,6 +514,7 @@ def run(name: str, root: Path = Path(".")) -> None:
         raise FileNotFoundError(f"{notebook_file} does not exist")
     check_parameters_cell(notebook_file)
     check_references(name, params, root)
+    check_report_tools(name)  # xelatex, pandoc, the LaTeX packages and fonts: before any work
     outputs = NotebookOutputs(name, root=root)
     missing = unavailable(root, datasets_of(name, params))
     if missing:
@@ -395,11 +526,18 @@ def run(name: str, root: Path = Path(".")) -> None:
     os.environ[REPORT_STAGE_ENV] = "1"
     outputs.failed_notebook.parent.mkdir(parents=True, exist_ok=True)
     kernel_stderr = tempfile.TemporaryFile()
-    kernel_manager = type("KernelManager", (_KernelStderrToFile,), {"stderr_file": kernel_stderr})
+    processes: list = []
+    kernel_manager = type(
+        "KernelManager", (_KernelStderrToFile,), {"stderr_file": kernel_stderr, "processes": processes}
+    )
     try:
         # Papermill writes the notebook as it runs: while running (and after a failure) it is the
         # "failed" one; it becomes the executed notebook only once every cell has succeeded.
-        papermill.execute_notebook(
+        _execute(
+            name,
+            outputs.failed_notebook,
+            processes,
+            start_timeout,
             jupytext.read(notebook_file),
             str(outputs.failed_notebook),
             # the notebook reads params/NAME.yaml itself; a variant saved in the notebook is overridden
@@ -411,6 +549,7 @@ def run(name: str, root: Path = Path(".")) -> None:
             # on 127.0.0.1) are no news to the reader of `dvc repro`; errors still show.
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
             kernel_manager_class=kernel_manager,
+            start_timeout=start_timeout,
         )
         outputs.executed_notebook.parent.mkdir(parents=True, exist_ok=True)
         os.replace(outputs.failed_notebook, outputs.executed_notebook)
@@ -424,6 +563,7 @@ def run(name: str, root: Path = Path(".")) -> None:
         if outputs.executed_notebook.exists():  # rendering failed: keep the notebook for debugging
             os.replace(outputs.executed_notebook, outputs.failed_notebook)
         _remove(outputs.all_results())
+        _restore_committed(outputs.all_results(), root)
         raise
     finally:
         _print_kernel_stderr(kernel_stderr)
@@ -436,10 +576,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of the logs
     try:
-        run(args.name)
-    except (ParamsError, FileNotFoundError) as error:
+        # From any subfolder: paths (and the messages naming them) are the project's, as in a stage.
+        os.chdir(project_root())
+        check_own_code(Path("."))
+        with run_lock(Path(".")):  # a second run in this checkout stops here, before anything is removed
+            run(args.name)
+    except RunInProgress as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EX_TEMPFAIL
+    except (ParamsError, FileNotFoundError, ToolsMissing, ForeignCodeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except (KernelDied, KernelStartTimeout) as error:
+        failed = NotebookOutputs(args.name, root=Path(".")).failed_notebook
+        died = isinstance(error, KernelDied) and failed.is_file()
+        kept = f"\nThe partially executed notebook is kept at {failed}" if died else ""
+        print(f"error: {error}{kept}", file=sys.stderr)
+        return 1
     except papermill.PapermillExecutionError as error:
         failed = NotebookOutputs(args.name, root=Path(".")).failed_notebook
         print(

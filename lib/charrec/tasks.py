@@ -13,7 +13,8 @@ CHARREC_JOBS workers, or more where sharing the cores finishes sooner (`pool_siz
 not depend on how many runs go at once: each run seeds itself and uses a fixed number of threads (its
 wall time does: runs that share a core take longer). Settings, from the environment:
 
-    CHARREC_JOBS=N               runs at full speed at once (default: the number of CPU cores; 1 with a GPU)
+    CHARREC_JOBS=N               runs at full speed at once (default: the CPU cores this process may use,
+                                 `usable_cpus`: affinity and cgroup quotas honoured; 1 with a GPU)
     CHARREC_EXECUTOR=dask        send the runs to a Dask cluster through joblib's Dask backend
     CHARREC_DASK_SCHEDULER=ADDR  the cluster's scheduler (default: a local cluster of N worker processes)
 """
@@ -118,13 +119,22 @@ class RunStore:
         return removed
 
 
+def usable_cpus() -> int:
+    """The CPU cores this process may use: its affinity (`taskset`, a SLURM cpuset) and its cgroup's CPU
+    quota (`docker --cpus`) honoured, as joblib/loky count them; `os.cpu_count()` counts the host's."""
+    from joblib import cpu_count
+
+    return max(1, int(cpu_count(only_physical_cores=False)))
+
+
 def jobs_setting() -> int:
-    """Parallel runs: CHARREC_JOBS, else one per CPU core, or 1 where a GPU is visible."""
+    """Parallel runs: CHARREC_JOBS, else one per usable CPU core (`usable_cpus`), or 1 where a GPU is
+    visible."""
     if os.environ.get("CHARREC_JOBS"):
         return max(1, int(os.environ["CHARREC_JOBS"]))
     if shutil.which("nvidia-smi") and os.system("nvidia-smi -L >/dev/null 2>&1") == 0:
         return 1
-    return os.cpu_count() or 1
+    return usable_cpus()
 
 
 def run_cost(spec: RunSpec) -> float:
@@ -451,7 +461,7 @@ def ensure_runs(
         return found
     # Threads per run follow the setting, not the number of runs at hand: TensorFlow's results change in
     # the last digits with its thread count, and a run's result must not depend on what else is running.
-    threads = max(1, (os.cpu_count() or 1) // jobs_setting())
+    threads = max(1, usable_cpus() // jobs_setting())
     missing.sort(key=lambda spec: -run_cost(spec))  # longest first
     jobs = jobs or pool_size([run_cost(spec) for spec in missing], jobs_setting())
     estimate, basis = estimate_seconds(missing, [root, root / SCRATCH], jobs, jobs_setting())

@@ -16,9 +16,10 @@ import sys
 import time
 
 from .availability import datasets_of, skip_message, unavailable
-from .files import project_root
+from .files import ForeignCodeError, check_own_code, project_root
 from .params import ParamsError, check_references, load_params
 from .plans import PLANS, plan
+from .runlock import EX_TEMPFAIL, RunInProgress, run_lock
 from .tasks import RunStore, TrainingInterrupted, ensure_runs, stored_results
 
 
@@ -35,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM (e.g. from a stopped `dvc repro`) unwinds like Ctrl-C, so the training workers are stopped too.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     root = project_root()
+    try:
+        check_own_code(root)
+    except ForeignCodeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     start = time.perf_counter()
     try:
         params = load_params(root / "params" / f"{args.name}.yaml")
@@ -53,11 +59,15 @@ def main(argv: list[str] | None = None) -> int:
         print(dry_run(args.name, specs, RunStore(root, args.name)))
         return 0
     try:
-        ensure_runs(args.name, specs, root, log=lambda line: print(line, flush=True))
+        with run_lock(root):  # a second run in this checkout stops here, before anything is written
+            ensure_runs(args.name, specs, root, log=lambda line: print(line, flush=True))
+            removed = RunStore(root, args.name).prune({spec.key for spec in specs})
+    except RunInProgress as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EX_TEMPFAIL
     except TrainingInterrupted as interrupted:  # Ctrl-C: one line, no traceback through joblib
         print(interrupted, file=sys.stderr)
         return 130
-    removed = RunStore(root, args.name).prune({spec.key for spec in specs})
     if removed:
         print(f"{args.name}: removed {len(removed)} stored file(s) of runs the params no longer ask for")
     print(f"{args.name}: {len(specs)} runs ready in runs/{args.name}/ ({time.perf_counter() - start:.0f} s)")
