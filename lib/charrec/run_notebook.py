@@ -446,6 +446,16 @@ def render_not_available(notebook_file: Path, missing: dict[str, str], outputs: 
         raise
 
 
+def _with_python_kernel(notebook):
+    """The notebook with the project's Python kernel named in its metadata, if its file names none (a new
+    notebook written as plain percent-format text has no jupytext header)."""
+    notebook.metadata.setdefault(
+        "kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"}
+    )
+    notebook.metadata.setdefault("language_info", {"name": "python"})
+    return notebook
+
+
 def _in_report_list(root: Path, name: str) -> bool:
     """Whether dvc.yaml's `report` stage lists notebook `name` (its outputs then include metrics files)."""
     import yaml
@@ -538,7 +548,7 @@ def run(name: str, root: Path = Path(".")) -> None:
             outputs.failed_notebook,
             processes,
             start_timeout,
-            jupytext.read(notebook_file),
+            _with_python_kernel(jupytext.read(notebook_file)),
             str(outputs.failed_notebook),
             # the notebook reads params/NAME.yaml itself; a variant saved in the notebook is overridden
             parameters={"variant": {}},

@@ -106,6 +106,8 @@ def data_checksums(root: Path) -> pd.DataFrame:
     rows = []
     for manifest_file in sorted((Path(root) / "data" / "prepared").glob("*.json")):
         manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        if manifest.get("available") is False:  # recorded as not available: no files verified
+            continue
         rows += [
             {"dataset": manifest["dataset"], "file": manifest["files"][role], "md5 (verified)": md5}
             for role, md5 in manifest["md5"].items()
