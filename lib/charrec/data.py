@@ -382,6 +382,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EX_TEMPFAIL
     except DataUnavailableError as error:
+        if error.corrupted:  # files that fail their checksum: an error to fix, not data this machine lacks
+            print(f"error: {error}", file=sys.stderr)
+            return 1
         # Not an error of the study: this machine lacks the data. Recorded, so that the other notebooks
         # run and this dataset's notebooks say how to provide it (charrec.availability).
         reason = str(error).splitlines()[-1]

@@ -37,7 +37,10 @@ DOWNLOAD_RETRIES = 2  # pooch waits 1 s, then 2 s, before trying a failed downlo
 
 
 class DataUnavailableError(RuntimeError):
-    """No source could provide a dataset's verified files."""
+    """No source could provide a dataset's verified files. `corrupted`: some source had the files, but
+    with other checksums (a damaged or wrong file: an error to fix, not data this machine lacks)."""
+
+    corrupted: bool = False
 
 
 class SourceFailed(Exception):
@@ -263,7 +266,9 @@ def fetch_dataset(
                 "Fix: put the four IDX files (plain or .gz, with the official checksums) in a folder and "
                 f"name it in params/data.yaml (datasets.{spec.name}.local_dir){env_hint}{online_hint}."
             )
-        raise DataUnavailableError(
+        error = DataUnavailableError(
             f"Dataset '{spec.name}' is not available: missing {names}.\nSources tried:\n{tried}\n{fix}"
         )
+        error.corrupted = "does not match the expected" in tried
+        raise error
     return paths
