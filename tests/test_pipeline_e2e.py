@@ -339,12 +339,14 @@ def test_failing_notebook_keeps_partial_notebook_and_removes_results(project):
     assert "RuntimeError: deliberate failure" in result.stderr
     assert "kept at reports/failed/01_data_exploration.ipynb" in result.stderr
     assert (project / "reports" / "failed" / "01_data_exploration.ipynb").is_file()
-    for stale in (
-        "reports/01_data_exploration.html",
-        "reports/01_data_exploration.pdf",
-        "metrics/01_data_exploration.json",
-    ):
-        assert not (project / stale).exists(), stale
+    assert_nothing_looks_complete(
+        project,
+        (
+            "reports/01_data_exploration.html",
+            "reports/01_data_exploration.pdf",
+            "metrics/01_data_exploration.json",
+        ),
+    )
     run(
         ["dvc", "repro", "report@01_data_exploration"], project
     )  # the next tests start from a complete project
@@ -399,9 +401,21 @@ def interrupt_when_running(command: list[str], project: Path, sig: int) -> int:
     return process.wait(timeout=60)
 
 
-def assert_nothing_looks_complete(project: Path) -> None:
-    for result in DENSE_RESULTS:
-        assert not (project / result).exists(), f"{result} survived the interruption"
+def committed(project: Path, name: str) -> bytes | None:
+    """The content git has committed for `name` in the project copy, or None."""
+    shown = subprocess.run(["git", "show", f"HEAD:{name}"], cwd=project, capture_output=True)
+    return shown.stdout if shown.returncode == 0 else None
+
+
+def assert_nothing_looks_complete(project: Path, results=DENSE_RESULTS) -> None:
+    """The reports are gone; a metrics file is either gone or the committed one, restored (a failed report
+    stage never deletes the committed metrics of a previous run)."""
+    for result in results:
+        path = project / result
+        if result.startswith("metrics/") and path.exists():
+            assert path.read_bytes() == committed(project, result), f"{result} is neither gone nor committed"
+        else:
+            assert not path.exists(), f"{result} survived the interruption"
 
 
 def test_ctrl_c_removes_results_and_keeps_the_partial_notebook(project, first_metrics):

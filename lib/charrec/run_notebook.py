@@ -534,6 +534,11 @@ def run(name: str, root: Path = Path(".")) -> None:
     _remove(outputs.all_results() + [outputs.failed_notebook])
     # The kernel inherits it: read the trained runs, write into the project.
     os.environ[REPORT_STAGE_ENV] = "1"
+    # The kernel runs in notebooks/: a relative PYTHONPATH (the stages' `PYTHONPATH=lib`) would not reach
+    # this checkout's library there, and the kernel would import another checkout's code.
+    entries = [entry for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry]
+    absolute = [str(Path(root).resolve() / "lib")] + [str(Path(entry).resolve()) for entry in entries]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(absolute))
     outputs.failed_notebook.parent.mkdir(parents=True, exist_ok=True)
     kernel_stderr = tempfile.TemporaryFile()
     processes: list = []
