@@ -25,3 +25,49 @@ def study_params(name: str, path: Path | None = None):
 def network(name: str, params=None):
     """One network of 04's params (`NetworkSettings`): "improved_cnn" or "simple_cnn"."""
     return (params or study_params("04_cnn")).networks[name]
+
+
+def study_models() -> dict:
+    """name -> (builder, batch size, steps per graph call) of every model of the study, as the committed
+    params train them (06's CNN is 04's improved CNN). Builders take no arguments and return a new model."""
+    from charrec.models.dense import dense_network
+    from charrec.models.improved_cnn import improved_cnn
+    from charrec.models.simple_cnn import simple_cnn
+    from charrec.models.tiny_cnn import tiny_cnn
+
+    dense, regularization = study_params("02_dense_baseline"), study_params("03_regularization")
+    networks, ablation = study_params("04_cnn").networks, study_params("05_bn_ablation")
+    regularized, simple, improved = regularization.final, networks["simple_cnn"], networks["improved_cnn"]
+    tiny = (ablation.batch_size, ablation.steps_per_execution)
+    return {
+        "02 dense baseline": (
+            lambda: dense_network(dense.hidden_units, 10, activation=dense.activation),
+            dense.batch_size,
+            1,
+        ),
+        "03 regularized dense": (
+            lambda: dense_network(
+                regularization.hidden_units,
+                10,
+                l1=regularized.l1,
+                l2=regularized.l2,
+                dropout=regularized.dropout,
+                max_norm=regularized.max_norm,
+                shift_fraction=regularized.shift_fraction,
+            ),
+            regularized.batch_size,
+            1,
+        ),
+        "04 simple CNN": (
+            lambda: simple_cnn(10, **simple.options),
+            simple.batch_size,
+            simple.steps_per_execution,
+        ),
+        "04 improved CNN": (
+            lambda: improved_cnn(10, **improved.options),
+            improved.batch_size,
+            improved.steps_per_execution,
+        ),
+        "05 4,470-parameter CNN": (lambda: tiny_cnn(10), *tiny),
+        "05 4,470-parameter CNN + BN": (lambda: tiny_cnn(10, batch_norm=True), *tiny),
+    }

@@ -20,50 +20,11 @@ def worker(steps: int) -> None:
     import time
 
     import numpy as np
-    from _study import study_params  # this folder: the committed params, validated
+    from _study import study_models  # this folder: the committed params and models
 
-    from charrec.models.dense import dense_network
-    from charrec.models.improved_cnn import improved_cnn
-    from charrec.models.simple_cnn import simple_cnn
-    from charrec.models.tiny_cnn import tiny_cnn
     from charrec.training import batched, compile_classifier, make_deterministic
 
-    dense, regularization = study_params("02_dense_baseline"), study_params("03_regularization")
-    networks, ablation = study_params("04_cnn").networks, study_params("05_bn_ablation")
-    final, simple, improved = regularization.final, networks["simple_cnn"], networks["improved_cnn"]
-    tiny = (ablation.batch_size, ablation.steps_per_execution)
-    models = {  # name: (builder, batch size, steps per graph call), as the notebooks' params train them
-        "BN ablation CNN (05)": (lambda: tiny_cnn(10), *tiny),
-        "BN ablation CNN + BN (05)": (lambda: tiny_cnn(10, batch_norm=True), *tiny),
-        "dense baseline (02)": (
-            lambda: dense_network(dense.hidden_units, 10, activation=dense.activation),
-            dense.batch_size,
-            1,
-        ),
-        "dense 1024-512, dropout + max-norm (03)": (
-            lambda: dense_network(
-                regularization.hidden_units,
-                10,
-                l1=final.l1,
-                l2=final.l2,
-                dropout=final.dropout,
-                max_norm=final.max_norm,
-                shift_fraction=final.shift_fraction,
-            ),
-            final.batch_size,
-            1,
-        ),
-        "simple CNN (04)": (
-            lambda: simple_cnn(10, **simple.options),
-            simple.batch_size,
-            simple.steps_per_execution,
-        ),
-        "improved CNN (04)": (
-            lambda: improved_cnn(10, **improved.options),
-            improved.batch_size,
-            improved.steps_per_execution,
-        ),
-    }
+    models = study_models()  # name: (builder, batch size, steps per graph call), as the notebooks train them
     for name, (build, batch_size, steps_per_execution) in models.items():
         images = np.random.default_rng(0).integers(0, 256, (batch_size * steps, 28, 28), dtype=np.uint8)
         labels = (images[:, 14, 14] % 10).astype(np.uint8)

@@ -27,8 +27,8 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # also a spurious error of NumPy input
 
+import _study  # noqa: E402  (this folder: the committed params and models)
 import numpy as np  # noqa: E402
-from _study import study_params  # noqa: E402  (this folder: the committed params, validated)
 from pipeline_timing import machine  # noqa: E402  (this folder: CPU model, cores, ISA flags)
 from roofline import with_keras_batch_normalization  # noqa: E402  (this folder)
 
@@ -36,51 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def study_models() -> dict:
-    """name -> (builder, batch size, steps per graph call), as the committed params train them."""
-    from charrec.models.dense import dense_network
-    from charrec.models.improved_cnn import improved_cnn
-    from charrec.models.simple_cnn import simple_cnn
-    from charrec.models.tiny_cnn import tiny_cnn
-
-    dense, regularization = study_params("02_dense_baseline"), study_params("03_regularization")
-    networks, ablation = study_params("04_cnn").networks, study_params("05_bn_ablation")
-    regularized, simple, improved = regularization.final, networks["simple_cnn"], networks["improved_cnn"]
-    return {
-        "02 dense baseline": (
-            lambda: dense_network(dense.hidden_units, 10, activation=dense.activation),
-            dense.batch_size,
-            1,
-        ),
-        "03 regularized dense": (
-            lambda: dense_network(
-                regularization.hidden_units,
-                10,
-                l1=regularized.l1,
-                l2=regularized.l2,
-                dropout=regularized.dropout,
-                max_norm=regularized.max_norm,
-                shift_fraction=regularized.shift_fraction,
-            ),
-            regularized.batch_size,
-            1,
-        ),
-        "04 simple CNN": (
-            lambda: simple_cnn(10, **simple.options),
-            simple.batch_size,
-            simple.steps_per_execution,
-        ),
-        "04 improved CNN": (
-            lambda: improved_cnn(10, **improved.options),
-            improved.batch_size,
-            improved.steps_per_execution,
-        ),
-        "05 4,470-parameter CNN": (lambda: tiny_cnn(10), ablation.batch_size, ablation.steps_per_execution),
-        "05 4,470-parameter CNN + BN": (
-            lambda: tiny_cnn(10, batch_norm=True),
-            ablation.batch_size,
-            ablation.steps_per_execution,
-        ),
-    }
+    """name -> (builder, batch size, steps per graph call): the study's models (`_study.study_models`)."""
+    return _study.study_models()
 
 
 def plain_script_seconds(build, x: np.ndarray, y: np.ndarray, batch_size: int, epochs: int) -> float:

@@ -22,7 +22,7 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from _study import study_params  # noqa: E402  (this folder: the committed params, validated)
+import _study  # noqa: E402  (this folder: the committed params and models)
 
 BATCH_NORM_MODULES = ("charrec.models.improved_cnn", "charrec.models.tiny_cnn")  # import the fused layer
 
@@ -55,48 +55,13 @@ def with_keras_batch_normalization(build):
 
 
 def study_models() -> dict:
-    """name -> (builder, batch size, steps per execution), as the committed params train them
-    (06's CNN is 04's improved CNN); the two models with batch normalization also with Keras' own layer."""
-    from charrec.models.dense import dense_network
-    from charrec.models.improved_cnn import improved_cnn
-    from charrec.models.simple_cnn import simple_cnn
-    from charrec.models.tiny_cnn import tiny_cnn
-
-    dense, regularization = study_params("02_dense_baseline"), study_params("03_regularization")
-    networks, ablation = study_params("04_cnn").networks, study_params("05_bn_ablation")
-    network, simple, final = networks["improved_cnn"], networks["simple_cnn"], regularization.final
-    improved = (lambda: improved_cnn(10, **network.options), network.batch_size, network.steps_per_execution)
-    tiny_bn = (lambda: tiny_cnn(10, batch_norm=True), ablation.batch_size, ablation.steps_per_execution)
-    return {
-        "02 dense 784-512-64-32-16-10": (
-            lambda: dense_network(dense.hidden_units, 10, activation=dense.activation),
-            dense.batch_size,
-            1,
-        ),
-        "03 dense 1024-512, dropout, max-norm": (
-            lambda: dense_network(
-                regularization.hidden_units,
-                10,
-                l1=final.l1,
-                l2=final.l2,
-                dropout=final.dropout,
-                max_norm=final.max_norm,
-                shift_fraction=final.shift_fraction,
-            ),
-            final.batch_size,
-            1,
-        ),
-        "04 simple CNN (source)": (
-            lambda: simple_cnn(10, **simple.options),
-            simple.batch_size,
-            simple.steps_per_execution,
-        ),
-        "04 improved CNN": improved,
-        "04 improved CNN, Keras BN layer": (with_keras_batch_normalization(improved[0]), *improved[1:]),
-        "05 4,470-parameter CNN": (lambda: tiny_cnn(10), *tiny_bn[1:]),
-        "05 4,470-parameter CNN + BN": tiny_bn,
-        "05 the same, Keras BN layer": (with_keras_batch_normalization(tiny_bn[0]), *tiny_bn[1:]),
-    }
+    """name -> (builder, batch size, steps per execution): the study's models (`_study.study_models`; 06's CNN
+    is 04's improved CNN), and the two models with batch normalization also with Keras' own layer."""
+    models = _study.study_models()
+    for name in ("04 improved CNN", "05 4,470-parameter CNN + BN"):
+        build, *rest = models[name]
+        models[f"{name}, Keras BN layer"] = (with_keras_batch_normalization(build), *rest)
+    return models
 
 
 def multiply_adds(model) -> int:
