@@ -5,8 +5,12 @@ import pytest
 
 from charrec.findings import (
     count_text,
+    difference_sentence,
+    difference_verdict,
     fewer_errors,
+    holm,
     listed,
+    paired_seeds_needed,
     schedule_check,
     shift_verdict,
     steadiness,
@@ -105,3 +109,35 @@ def test_shifts_are_applied_only_when_they_help_on_validation():
     assert "so they are applied to the test images, once" in sentence
     applied, sentence = shift_verdict(0.9936, 0.9930, 10000, 2)
     assert not applied and "(-6 images)" in sentence and "they are not applied" in sentence
+
+
+def test_an_interval_reads_better_worse_inconclusive_or_none():
+    assert difference_verdict(0.001, 0.004) == "better"
+    assert difference_verdict(-0.004, -0.001) == "worse"
+    assert difference_verdict(-0.0074, 0.0155) == "inconclusive"
+    assert difference_verdict(float("nan"), float("nan")) == "no interval"
+
+
+def test_the_difference_sentence_states_the_verdict_and_what_the_interval_allows():
+    inconclusive = difference_sentence("with BN", "without BN", 0.0041, -0.0074, 0.0155, 0.95)
+    assert inconclusive.startswith("With BN against without BN: inconclusive.")
+    assert "+0.41\N{NO-BREAK SPACE}points" in inconclusive
+    assert "loss of up to 0.74\N{NO-BREAK SPACE}points" in inconclusive and "gain of up to 1.55" in inconclusive
+    assert "lies above zero" in difference_sentence("B", "A", 0.003, 0.001, 0.005, 0.95)
+    assert ": worse." in difference_sentence("B", "A", -0.003, -0.005, -0.001, 0.95)
+    assert "no interval" in difference_sentence("B", "A", 0.003, float("nan"), float("nan"), 0.95)
+
+
+def test_holm_multiplies_the_smallest_p_by_m_and_keeps_the_order_given():
+    assert holm([0.044, 0.3, 0.01]) == pytest.approx([0.088, 0.3, 0.03])
+    assert holm([0.04, 0.04]) == pytest.approx([0.08, 0.08])  # monotone: never below an earlier step
+    assert holm([0.9, 0.8]) == [1.0, 1.0] and holm([]) == []
+
+
+def test_paired_seeds_needed_grows_with_the_noise_and_rejects_nonsense():
+    # the BN ablation's observed sd of the paired differences (0.46 points) against the source's +0.4 points
+    needed = paired_seeds_needed(0.46, 0.4)
+    assert 11 <= needed <= 14  # the normal approximation gives 11; the exact t test needs a few more
+    assert paired_seeds_needed(0.1, 0.4) < needed < paired_seeds_needed(1.0, 0.4)
+    with pytest.raises(ValueError, match="sd > 0"):
+        paired_seeds_needed(0.0, 0.4)

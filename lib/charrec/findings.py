@@ -6,6 +6,7 @@ Markdown cells. Accuracies are fractions; differences are printed in percentage 
 """
 
 import pandas as pd
+from scipy.stats import nct, t
 
 
 def count_text(count: int, noun: str, plural: str | None = None) -> str:
@@ -123,3 +124,75 @@ def shift_verdict(plain: float, shifted: float, validation_images: int, pixels: 
     if shifted > plain:
         return True, sentence + "They help there, so they are applied to the test images, once."
     return False, sentence + "They do not help there, so they are not applied to the test images."
+
+
+def difference_verdict(low: float, high: float) -> str:
+    """'better', 'worse' or 'inconclusive': where a confidence interval of a difference (B minus A, any
+    unit) lies against zero; 'no interval' when there is none (a single seed gives NaN bounds)."""
+    if low != low or high != high:  # NaN
+        return "no interval"
+    if low > 0:
+        return "better"
+    if high < 0:
+        return "worse"
+    return "inconclusive"
+
+
+def difference_sentence(
+    label: str, reference_label: str, mean: float, low: float, high: float, confidence: float
+) -> str:
+    """The verdict on "B against A" from the mean paired difference and its confidence interval
+    (fractions of accuracy, printed in percentage points), e.g. "With BN against without: inconclusive.
+    The mean difference is +0.41 points; the 95 % interval [-0.74, +1.55] points contains zero, so the
+    runs allow a loss of up to 0.74 points as well as a gain of up to 1.55 points."."""
+    verdict = difference_verdict(low, high)
+    head = f"{label[:1].upper()}{label[1:]} against {reference_label}: {verdict}."
+    mean_text = f"The mean difference is {100 * mean:+.2f}\N{NO-BREAK SPACE}points"
+    if verdict == "no interval":
+        return f"{head} {mean_text}; a single seed gives no interval to judge it against."
+    where = (
+        f"the {100 * confidence:.0f}\N{NO-BREAK SPACE}% interval [{100 * low:+.2f}, {100 * high:+.2f}]"
+        "\N{NO-BREAK SPACE}points"
+    )
+    if verdict == "better":
+        return f"{head} {mean_text}; {where} lies above zero."
+    if verdict == "worse":
+        return f"{head} {mean_text}; {where} lies below zero."
+    return (
+        f"{head} {mean_text}; {where} contains zero, so the runs allow a loss of up to "
+        f"{-100 * low:.2f}\N{NO-BREAK SPACE}points as well as a gain of up to "
+        f"{100 * high:.2f}\N{NO-BREAK SPACE}points."
+    )
+
+
+def holm(p_values) -> list[float]:
+    """Holm's step-down adjusted p-values (Holm 1979, "A simple sequentially rejective multiple test
+    procedure", Scandinavian Journal of Statistics 6), in the order given: the k-th smallest of m p-values
+    is multiplied by m - k + 1, made monotone, capped at 1. Rejecting where the adjusted p < alpha keeps
+    the family-wise error rate at alpha."""
+    p_values = [float(p) for p in p_values]
+    order = sorted(range(len(p_values)), key=p_values.__getitem__)
+    adjusted, running = [1.0] * len(p_values), 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[index]))
+        adjusted[index] = running
+    return adjusted
+
+
+def paired_seeds_needed(sd: float, effect: float, alpha: float = 0.05, power: float = 0.8) -> int:
+    """The number of paired seeds a two-sided paired t-test at level `alpha` needs to detect a mean
+    difference `effect` with probability `power`, when the paired differences have standard deviation
+    `sd` (same unit as `effect`). Exact power from the noncentral t distribution (e.g. Cohen 1988,
+    "Statistical power analysis for the behavioral sciences", ch. 2). Raises ValueError for a
+    non-positive sd or effect."""
+    if not sd > 0 or not effect != 0:
+        raise ValueError(f"need sd > 0 and a non-zero effect, got sd={sd}, effect={effect}")
+    standardized = abs(effect) / sd
+    n = 2
+    while True:
+        critical = t.ppf(1 - alpha / 2, n - 1)
+        shift = standardized * n**0.5
+        achieved = nct.sf(critical, n - 1, shift) + nct.cdf(-critical, n - 1, shift)
+        if achieved >= power or n >= 10_000:
+            return n
+        n += 1

@@ -76,3 +76,67 @@ def source_dense_accuracy(section: str) -> dict[float, float]:
 def published_anchors(section: str) -> pd.DataFrame:
     """The published reference points of one dataset (none for a dataset this module has no figures for)."""
     return PUBLISHED_ANCHORS[PUBLISHED_ANCHORS["dataset"] == section.lower()]
+
+
+# The works the reports cite, by key. Prose cites by author and year ("Srivastava et al. 2014"); each
+# report ends with `reference_list` of the keys it cites, in the order it first cites them.
+BIBLIOGRAPHY = {
+    "source-dense": "Course report 1, *Dense neural networks on MNIST* (784-512-64-32-16-10 network; "
+    "unpublished course report, the first source of this study).",
+    "source-regularization": "Course report 2, *Regularization of dense networks on MNIST* (L1, L2, "
+    "dropout, max-norm, early stopping; unpublished course report).",
+    "source-cnn": "Course report 3, *Convolutional networks on MNIST with augmentation and learning-rate "
+    "schedules* (unpublished course report).",
+    "source-bn": "Course report 4, *Batch normalization in a 4,470-parameter CNN* (10 and 4 classes; "
+    "unpublished course report).",
+    "source-hiragana": "Course report 5, *Hiragana: dense networks on Kuzushiji-MNIST* (unpublished "
+    "course report).",
+    "lecun1998": "Y. LeCun, L. Bottou, Y. Bengio, P. Haffner. Gradient-based learning applied to document "
+    "recognition. *Proceedings of the IEEE* 86(11):2278–2324, 1998 (MNIST; its table of classifiers' "
+    "test error rates).",
+    "kingma2015": "D. P. Kingma, J. Ba. Adam: a method for stochastic optimization. *ICLR* 2015, "
+    "arXiv:1412.6980.",
+    "srivastava2014": "N. Srivastava, G. Hinton, A. Krizhevsky, I. Sutskever, R. Salakhutdinov. Dropout: a "
+    "simple way to prevent neural networks from overfitting. *JMLR* 15:1929–1958, 2014 (table 2).",
+    "ioffe2015": "S. Ioffe, C. Szegedy. Batch normalization: accelerating deep network training by reducing "
+    "internal covariate shift. *ICML* 2015, PMLR 37:448–456.",
+    "loshchilov2017": "I. Loshchilov, F. Hutter. SGDR: stochastic gradient descent with warm restarts. "
+    "*ICLR* 2017, arXiv:1608.03983 (cosine learning-rate schedule).",
+    "keras-convnet": "F. Chollet. Simple MNIST convnet. keras.io code example, "
+    "https://keras.io/examples/vision/mnist_convnet/.",
+    "deotte-architecture": "C. Deotte. How to choose CNN architecture MNIST. Kaggle notebook, "
+    "https://www.kaggle.com/code/cdeotte/how-to-choose-cnn-architecture-mnist (scores on Kaggle's "
+    "Digit Recognizer test images, not on MNIST's official test set).",
+    "deotte-25m": "C. Deotte. 25 Million Images! [0.99757] MNIST. Kaggle notebook, "
+    "https://www.kaggle.com/code/cdeotte/25-million-images-0-99757-mnist (Kaggle Digit Recognizer score).",
+    "clanuwat2018": "T. Clanuwat, M. Bober-Irizar, A. Kitamoto, A. Lamb, K. Yamamoto, D. Ha. Deep learning "
+    "for classical Japanese literature. *NeurIPS 2018 Workshop on Machine Learning for Creativity and "
+    "Design*, arXiv:1812.01718 (Kuzushiji-MNIST and its benchmark table).",
+    "xiao2017": "H. Xiao, K. Rasul, R. Vollgraf. Fashion-MNIST: a novel image dataset for benchmarking "
+    "machine learning algorithms. arXiv:1708.07747, 2017.",
+    "mcnemar1947": "Q. McNemar. Note on the sampling error of the difference between correlated proportions "
+    "or percentages. *Psychometrika* 12(2):153–157, 1947.",
+    "dietterich1998": "T. G. Dietterich. Approximate statistical tests for comparing supervised "
+    "classification learning algorithms. *Neural Computation* 10(7):1895–1923, 1998.",
+    "holm1979": "S. Holm. A simple sequentially rejective multiple test procedure. *Scandinavian Journal of "
+    "Statistics* 6(2):65–70, 1979.",
+    "cohen1988": "J. Cohen. *Statistical power analysis for the behavioral sciences*, 2nd ed. Lawrence "
+    "Erlbaum, 1988.",
+    "mu2019": "N. Mu, J. Gilmer. MNIST-C: a robustness benchmark for computer vision. *ICML 2019 Workshop on "
+    "Uncertainty and Robustness in Deep Learning*, arXiv:1906.02337; code at "
+    "https://github.com/google-research/mnist-c.",
+    "guo2017": "C. Guo, G. Pleiss, Y. Sun, K. Q. Weinberger. On calibration of modern neural networks. "
+    "*ICML* 2017, PMLR 70:1321–1330.",
+    "goodfellow2015": "I. J. Goodfellow, J. Shlens, C. Szegedy. Explaining and harnessing adversarial "
+    "examples. *ICLR* 2015, arXiv:1412.6572.",
+}
+
+
+def reference_list(keys: list[str]) -> str:
+    """The closing "References" section of a report (Markdown): the works of `keys`, numbered in the
+    order given. Raises KeyError naming an unknown key and the known ones."""
+    unknown = [key for key in keys if key not in BIBLIOGRAPHY]
+    if unknown:
+        raise KeyError(f"unknown reference {unknown}: known are {sorted(BIBLIOGRAPHY)}")
+    entries = "\n".join(f"{number}. {BIBLIOGRAPHY[key]}" for number, key in enumerate(keys, start=1))
+    return f"## References\n\n{entries}\n"
