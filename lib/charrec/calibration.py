@@ -74,7 +74,7 @@ def ece(probabilities: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
 
 
 def confident_error_share(probabilities: np.ndarray, labels: np.ndarray, threshold: float = 0.99) -> float:
-    """The share of the misclassified images whose top probability exceeds `threshold` (NaN without errors)."""
+    """The share of the misclassified images whose top probability exceeds `threshold` (NaN if none)."""
     p = np.asarray(probabilities)
     wrong = p.argmax(axis=1) != labels
     return float(np.mean(p[wrong].max(axis=1) > threshold)) if wrong.any() else float("nan")
@@ -88,7 +88,9 @@ def fit_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:
     def loss(log_temperature: float) -> float:
         return float(-np.mean(log_softmax(logp / np.exp(log_temperature), axis=1)[rows, labels]))
 
-    found = minimize_scalar(loss, bounds=(np.log(0.05), np.log(20.0)), method="bounded", options={"xatol": 1e-4})
+    found = minimize_scalar(
+        loss, bounds=(np.log(0.05), np.log(20.0)), method="bounded", options={"xatol": 1e-4}
+    )
     return float(np.exp(found.x))
 
 

@@ -180,7 +180,9 @@ def fog(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         part = x[start : start + chunk]
         brightest = part.max(axis=(1, 2), keepdims=True)
         fractal = _plasma(len(part), decay, rng)[:, :SIZE, :SIZE]
-        out[start : start + chunk] = np.clip((part + strength * fractal) * brightest / (brightest + strength), 0, 1)
+        out[start : start + chunk] = np.clip(
+            (part + strength * fractal) * brightest / (brightest + strength), 0, 1
+        )
     return out
 
 
@@ -343,10 +345,12 @@ def code_digest() -> str:
 
 
 class CacheError(ValueError):
-    """A corruption cache whose arrays do not match their checksums; the message names the file and the fix."""
+    """A corruption cache whose arrays fail their checksums; the message names the file and the fix."""
 
 
-def cached(images: np.ndarray, labels: np.ndarray, seed: int, folder: Path) -> tuple[dict[str, np.ndarray], dict]:
+def cached(
+    images: np.ndarray, labels: np.ndarray, seed: int, folder: Path
+) -> tuple[dict[str, np.ndarray], dict]:
     """The corrupted test set, generated once and kept in `folder` (`mnist_c.npz` and its manifest
     `mnist_c.json`: the seed, the source images', labels' and this module's checksums, and a sha256 per
     array); the labels are stored beside the images, unchanged.
