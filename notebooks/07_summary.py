@@ -60,7 +60,9 @@ def percent(value) -> str:
 #
 # One row per model, grouped by the dataset it was trained and tested on. Test accuracy is the mean
 # over seeds (± the sample standard deviation, when there are several); training time and images per
-# second are per run, on the machine named at the end. The second table gives each model's notebook,
+# second are per run, on the machine named at the end. "Corrupted" is the mean accuracy over the 15
+# MNIST-C corruptions and ECE the expected calibration error on the test images, both from the report on
+# how the models fail (blank for a model it does not test). The second table gives each model's notebook,
 # size, speed and architecture.
 
 # %%
@@ -72,8 +74,22 @@ table = models.assign(
             for m, s, n in zip(models["test accuracy"], models["sd"], models["seeds"])
         ],
         "source report %": models["source report"].map(percent),
+        "corrupted %": models["corruption accuracy"].map(percent),  # 08: mean over MNIST-C's corruptions
+        "ECE %": models["ECE"].map(percent),  # 08: test-set expected calibration error
     }
-)[["dataset", "model", "epochs", "seeds", "train seconds", "test accuracy %", "source report %"]]
+)[
+    [
+        "dataset",
+        "model",
+        "epochs",
+        "seeds",
+        "train seconds",
+        "test accuracy %",
+        "source report %",
+        "corrupted %",
+        "ECE %",
+    ]
+]
 show_table(
     table.set_index(["dataset", "model"]),
     caption="All models by dataset: test accuracy and training time",

@@ -158,3 +158,39 @@ def test_data_checksums_list_every_raw_file_of_every_manifest(tmp_path):
     expected = [{"dataset": "mnist", "file": "train-images", "md5 (verified)": "ab12"}]
     assert table.to_dict("records") == expected
     assert summary.provenance(tmp_path, "numpy 2", "CPU")["mnist md5"] == "train-images ab12"
+
+
+def test_the_table_gains_the_robustness_notebooks_corruption_accuracy_and_ece(tmp_path):
+    model = {
+        "architecture": "784-10",
+        "parameters": 7850,
+        "epochs": 10,
+        "seeds": [0],
+        "test_accuracy": [0.97],
+        "test_accuracy_mean": 0.97,
+        "test_accuracy_sd": 0.0,
+        "train_seconds_mean": 20.0,
+        "images_per_second_mean": 30000.0,
+    }
+    files = {
+        "02_dense_baseline": {"dataset": "mnist", "models": {"dense_baseline": model, "other": model}},
+        "08_how_models_fail": {
+            "dataset": "mnist",
+            "models": {},
+            "robustness": {
+                "dense baseline": {
+                    "notebook": "02_dense_baseline",
+                    "metrics_key": "dense_baseline",
+                    "corruption_accuracy_mean": 0.636,
+                    "ece_before": 0.0069,
+                }
+            },
+        },
+    }
+    for name, content in files.items():
+        (tmp_path / f"{name}.json").write_text(json.dumps(content))
+    table = summary.model_table(read_metrics(tmp_path)).set_index("model")
+    assert list(table.index) == ["dense_baseline", "other"]  # 08 trains nothing: no rows of its own
+    assert table.loc["dense_baseline", "corruption accuracy"] == 0.636
+    assert table.loc["dense_baseline", "ECE"] == 0.0069
+    assert math.isnan(table.loc["other", "ECE"])  # a model 08 does not test
