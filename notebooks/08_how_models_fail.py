@@ -346,7 +346,7 @@ show_figure(
 # adversarial images misclassified (10.6 % accuracy) with an average confidence of 97.6 %.
 
 # %%
-figure, axes = plt.subplots(1, 2, figsize=(6.2, 3.4), sharex=True)
+figure, axes = plt.subplots(1, 2, figsize=(6.2, 4.0), sharex=True)
 for axis, column, name in zip(axes, ("accuracy", "mean_confidence"), ("accuracy", "mean confidence")):
     sns.lineplot(
         data=attacks,
@@ -367,8 +367,9 @@ for axis, column, name in zip(axes, ("accuracy", "mean_confidence"), ("accuracy"
     axis.set(xlabel="step ε (pixel range 0–1)", ylabel=name, ylim=(0, 1.02))
     axis.tick_params(labelsize=8)
 handles, names_shown = axes[0].get_legend_handles_labels()
-axes[0].legend(handles, names_shown, fontsize=7.5, title=None, loc="upper right")
-figure.tight_layout()
+axes[0].get_legend().remove()
+figure.legend(handles, names_shown, fontsize=7.5, loc="lower center", ncols=3, frameon=False)
+figure.tight_layout(rect=(0, 0.17, 1, 1))  # the legend below the panels, clear of the lines
 show_figure(figure, caption="FGSM: accuracy and mean confidence against the step size, mean over seeds ± sd")
 at = attacks.groupby(["model", "epsilon"])["accuracy"].mean()
 display(
