@@ -18,13 +18,15 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from IPython.display import Markdown, display
 from matplotlib import font_manager
 from matplotlib_inline.backend_inline import set_matplotlib_formats
 
 from .datasets import KMNIST_GLYPHS, KMNIST_ROMAJI
+from .figures import use_report_style
 from .files import project_root
+from .outputs import NOTEBOOK_ENV
+from .typography import NO_BREAK_SPACE, with_units_kept
 
 REPORTED_PACKAGES = (
     "tensorflow-cpu",
@@ -56,6 +58,7 @@ POINTS_COLUMN = re.compile(r"\b(gap|gain)\b", re.IGNORECASE)
 ALREADY_SCALED = re.compile(r"%|\bpp\b|\bpoints?\b", re.IGNORECASE)
 BREAK_POINTS = re.compile(r"\s+|(?<=[_/-])")  # where a wrapping column may break a line
 LATEX_SPECIALS = {
+    NO_BREAK_SPACE: "~",
     "\\": r"\textbackslash{}",
     "&": r"\&",
     "%": r"\%",
@@ -75,7 +78,7 @@ def setup_notebook() -> float:
     Returns the start time, for the wall time in the provenance block.
     """
     set_matplotlib_formats("png", "pdf")
-    sns.set_theme(style="whitegrid", context="notebook")
+    use_report_style()
     installed = {font.name for font in font_manager.fontManager.ttflist}
     matplotlib.rcParams["font.family"] = ["DejaVu Sans", *[name for name in CJK_FONTS if name in installed]]
     matplotlib.rcParams["figure.dpi"] = 110
@@ -106,7 +109,7 @@ def sentence_case(caption: str) -> str:
 def figure_caption(caption: str) -> dict:
     """The display bundle of a numbered figure caption: "Figure N: caption" in the HTML report (the
     template's CSS counter) and in the PDF (LaTeX's figure counter)."""
-    caption = sentence_case(caption)
+    caption = with_units_kept(sentence_case(caption))
     return {
         "text/html": f'<p class="figure-caption">{html.escape(caption)}</p>',
         "text/latex": f"\\captionof{{figure}}{{{_latex_escape(caption)}}}",
@@ -259,7 +262,7 @@ class _Column:
         return max(map(_em, pieces), default=0.0)
 
     def cell_latex(self, text: str) -> str:
-        escaped = _latex_escape(text)
+        escaped = _latex_escape(with_units_kept(text))
         if self.numeric and escaped.startswith("-"):
             return "$-$" + escaped[1:]  # a minus sign, not a hyphen
         if self.width_pt is None:
@@ -402,7 +405,7 @@ def show_table(table: pd.DataFrame, caption: str | None = None, decimals: int = 
     decimals (the header says "(%)"), counts as integers, seconds with one decimal, images per second as
     integers, the rest with `decimals` decimals. The caption starts with a capital (`sentence_case`).
     """
-    caption = sentence_case(caption) if caption else caption
+    caption = with_units_kept(sentence_case(caption)) if caption else caption
     shown, numeric = formatted_table(table, decimals)
     style = (
         shown.style.format(escape="html")
@@ -537,26 +540,92 @@ def _commit_here() -> str:
         return "unknown"
 
 
-def show_provenance(manifest: dict, seeds: list[int], start_time: float) -> None:
-    """The closing block of every report: where the data came from and what ran it."""
+CLOSING_HEADING = "How this report was made"
+
+
+def notebook_name(name: str | None = None) -> str | None:
+    """The report's notebook name ("02_dense_baseline"): `name` if given, else the one the report stage
+    runs (CHARREC_NOTEBOOK, set by charrec.run_notebook), else the notebook JupyterLab has open
+    (JPY_SESSION_NAME, its path), else None."""
+    if name:
+        return name
+    if os.environ.get(NOTEBOOK_ENV):
+        return os.environ[NOTEBOOK_ENV]
+    session = os.environ.get("JPY_SESSION_NAME")
+    return Path(session).name.split(".")[0] if session else None
+
+
+def how_made_markdown(
+    manifest: dict, seeds: list[int], wall_seconds: float, name: str | None, hardware: str, commit: str
+) -> str:
+    """The closing section of a report (Markdown): the commands that make it, its files, the data and
+    its verified checksums, seeds, hardware, package versions and wall time. The one place of a report
+    that names commands and files; `name` is the notebook's ("02_dense_baseline"), None if unknown."""
+    shown = name or "NAME"
     checksums = "\n".join(
         f"| `{manifest['files'][role]}` | `{md5}` |" for role, md5 in manifest["md5"].items()
     )
+    runs = " and the stored training runs" if seeds else ""
+    commands = [
+        (
+            "`dvc repro`",
+            "runs the whole study (data, training, reports), each step only if its inputs changed",
+        ),
+        (
+            f"`python -m charrec.run_notebook {shown}`",
+            f"renders this report alone{' from the stored runs' if seeds else ''}",
+        ),
+    ]
+    if seeds:
+        commands.append(
+            (f"`python -m charrec.train {shown}`", "trains those of its runs that are missing or out of date")
+        )
+    files = [
+        (f"`params/{shown}.yaml`", "its settings"),
+        (f"`notebooks/{shown}.py`", "its notebook"),
+        (f"`metrics/{shown}.json`", "every number it reports"),
+        (f"`reports/{shown}.html`, `reports/{shown}.pdf`", "this report"),
+    ]
+    facts = [
+        f"**Generated**: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}, from git commit {commit}",
+        f"**Data**: {manifest['dataset']}, split seed {manifest['split_seed']}, "
+        f"{manifest['counts']['train']:,} train / {manifest['counts']['validation']:,} validation / "
+        f"{manifest['counts']['test']:,} test images",
+        f"**Seeds**: {', '.join(map(str, seeds)) or 'none'}",
+        f"**Hardware**: {hardware}",
+        f"**Python** {platform.python_version()}; {package_versions()}",
+        f"**Wall time of this notebook**: {wall_seconds:.1f} s",
+    ]
+    return (
+        f"## {CLOSING_HEADING}\n\n"
+        f"This report is generated: its notebook runs on the prepared data{runs}, and its outputs are "
+        "rendered to HTML and PDF.\n\n"
+        "| command | what it does |\n|---|---|\n"
+        + "".join(f"| {command} | {what} |\n" for command, what in commands)
+        + "\n| file | what it holds |\n|---|---|\n"
+        + "".join(f"| {file} | {what} |\n" for file, what in files)
+        + "\n"
+        + "".join(f"- {fact}\n" for fact in facts)
+        + f"\n| data file | md5 (verified) |\n|---|---|\n{checksums}\n"
+    )
+
+
+def show_provenance(manifest: dict, seeds: list[int], start_time: float, name: str | None = None) -> None:
+    """The closing section of every report, "How this report was made" (`how_made_markdown`): commands,
+    files, where the data came from and what ran it. `name`: the notebook's, by default the one the
+    report stage runs (`notebook_name`)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         hardware = hardware_description()
     display(
         Markdown(
-            f"## Provenance\n\n"
-            f"- **Generated**: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}, from git commit "
-            f"{_commit_here()}\n"
-            f"- **Data**: {manifest['dataset']}, split seed {manifest['split_seed']}, "
-            f"{manifest['counts']['train']:,} train / {manifest['counts']['validation']:,} validation / "
-            f"{manifest['counts']['test']:,} test images\n"
-            f"- **Seeds**: {', '.join(map(str, seeds)) or 'none'}\n"
-            f"- **Hardware**: {hardware}\n"
-            f"- **Python** {platform.python_version()}; {package_versions()}\n"
-            f"- **Wall time of this notebook**: {time.perf_counter() - start_time:.1f} s\n\n"
-            f"| file | md5 (verified) |\n|---|---|\n{checksums}\n"
+            how_made_markdown(
+                manifest,
+                seeds,
+                time.perf_counter() - start_time,
+                notebook_name(name),
+                hardware,
+                _commit_here(),
+            )
         )
     )
