@@ -327,7 +327,8 @@ def _wrap_text_columns(columns: list[_Column], size: float) -> None:
 def latex_table(shown: pd.DataFrame, numeric: list[bool], caption: str | None = None) -> str:
     """A booktabs table for the report's LaTeX template: as large a font as fits the line (normal, small,
     footnote size), then wrapped text columns and two-line headers, and only then scaled down, never below
-    8 pt (`\\reportfit`, defined in the template). Long tables break across pages, header repeated."""
+    8 pt (`\\reportfit`, defined in the template). Long tables break across pages, header repeated; a
+    shorter one with a caption is a float ([htbp]), one without stays where it is ([H])."""
     index_names = [_label(name) for name in shown.index.names]
     columns = [
         _Column(name, [str(key[level]) if isinstance(key, tuple) else str(key) for key in shown.index], False)
@@ -390,8 +391,11 @@ def latex_table(shown: pd.DataFrame, numeric: list[bool], caption: str | None = 
             "\\end{longtable}\n}\n"
         )
     minimum_scale = SMALLEST_SIZE_PT / size
+    # A captioned table floats like a captioned figure (here if it fits, else at the top of the next page,
+    # within its section): the text after it fills the page instead of leaving it half empty
+    placement = "htbp" if caption else "H"
     return (
-        "\\begin{table}[H]\n\\centering\n"
+        f"\\begin{{table}}[{placement}]\n\\centering\n"
         + (f"\\caption{{{escaped_caption}}}\n" if caption else "")
         + f"\\reportfit{{{minimum_scale:.3f}}}{{{size_command}\\begin{{tabular}}{{{spec}}}\n{header}{rows}"
         + "\\bottomrule\n\\end{tabular}}\n\\end{table}\n"
@@ -566,27 +570,17 @@ def how_made_markdown(
         f"| `{manifest['files'][role]}` | `{md5}` |" for role, md5 in manifest["md5"].items()
     )
     runs = " and the stored training runs" if seeds else ""
-    commands = [
-        (
-            "`dvc repro`",
-            "runs the whole study (data, training, reports), each step only if its inputs changed",
-        ),
-        (
-            f"`python -m charrec.run_notebook {shown}`",
-            f"renders this report alone{' from the stored runs' if seeds else ''}",
-        ),
-    ]
-    if seeds:
-        commands.append(
-            (f"`python -m charrec.train {shown}`", "trains those of its runs that are missing or out of date")
-        )
-    files = [
-        (f"`params/{shown}.yaml`", "its settings"),
-        (f"`notebooks/{shown}.py`", "its notebook"),
-        (f"`metrics/{shown}.json`", "every number it reports"),
-        (f"`reports/{shown}.html`, `reports/{shown}.pdf`", "this report"),
-    ]
+    train = (
+        f" from the stored runs; `python -m charrec.train {shown}` trains those of its runs that are missing "
+        "or out of date"
+        if seeds
+        else ""
+    )
     facts = [
+        "**Commands**: `dvc repro` runs the whole study (data, training, reports), each step only if its "
+        f"inputs changed; `python -m charrec.run_notebook {shown}` renders this report alone{train}",
+        f"**Files**: the settings `params/{shown}.yaml`, the notebook `notebooks/{shown}.py`, every number "
+        f"it reports `metrics/{shown}.json`, this report `reports/{shown}.html` and `.pdf`",
         f"**Generated**: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}, from git commit {commit}",
         f"**Data**: {manifest['dataset']}, split seed {manifest['split_seed']}, "
         f"{manifest['counts']['train']:,} train / {manifest['counts']['validation']:,} validation / "
@@ -600,11 +594,6 @@ def how_made_markdown(
         f"## {CLOSING_HEADING}\n\n"
         f"This report is generated: its notebook runs on the prepared data{runs}, and its outputs are "
         "rendered to HTML and PDF.\n\n"
-        "| command | what it does |\n|---|---|\n"
-        + "".join(f"| {command} | {what} |\n" for command, what in commands)
-        + "\n| file | what it holds |\n|---|---|\n"
-        + "".join(f"| {file} | {what} |\n" for file, what in files)
-        + "\n"
         + "".join(f"- {fact}\n" for fact in facts)
         + f"\n| data file | md5 (verified) |\n|---|---|\n{checksums}\n"
     )
@@ -617,6 +606,8 @@ def show_provenance(manifest: dict, seeds: list[int], start_time: float, name: s
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         hardware = hardware_description()
+    # Ragged right in the PDF: its long names of commands and files would stretch justified lines apart
+    display({"text/latex": "\\begingroup\\raggedright", "text/html": ""}, raw=True)
     display(
         Markdown(
             how_made_markdown(
@@ -629,3 +620,4 @@ def show_provenance(manifest: dict, seeds: list[int], start_time: float, name: s
             )
         )
     )
+    display({"text/latex": "\\par\\endgroup", "text/html": ""}, raw=True)

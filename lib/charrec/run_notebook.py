@@ -316,7 +316,9 @@ def _blocks(notebook) -> list[_Block]:
             if _is_caption(output):  # a figure's caption: counted in the figure's height
                 continue
             captioned = position + 1 < len(outputs) and _is_caption(outputs[position + 1])
-            if "\\begin{table}" in latex or "\\begin{longtable}" in latex:
+            if "\\begin{table}[htbp]" in latex:  # a captioned table: a float, like a captioned figure
+                blocks.append(_Block(index, position, 0.0, False, floating=True))
+            elif "\\begin{table}" in latex or "\\begin{longtable}" in latex:
                 blocks.append(_Block(index, position, _table_height(latex), False))
             elif _is_figure(output) and captioned:
                 blocks.append(_Block(index, position, 0.0, False, floating=True))
@@ -333,11 +335,12 @@ def _blocks(notebook) -> list[_Block]:
 
 
 def _with_layout_hints(notebook):
-    """The notebook with a `\\Needspace` before the text that leads into each table or uncaptioned figure
-    (back to its heading, if that is near): the heading, the lead-in and the start of the table then begin
-    a new page together instead of leaving the heading or its sentence alone at the foot of a page. A
-    figure without such a lead-in gets its own `\\Needspace`. A figure with a caption is a float
-    (`_with_figure_floats`) and gets no hint: LaTeX moves it, not the text, to the next page."""
+    """The notebook with a `\\Needspace` before the text that leads into each long or uncaptioned table and
+    uncaptioned figure (back to its heading, if that is near): the heading, the lead-in and the start of the
+    table then begin a new page together instead of leaving the heading or its sentence alone at the foot
+    of a page. A figure without such a lead-in gets its own `\\Needspace`. A captioned figure or (short)
+    table is a float (`_with_figure_floats`, `charrec.report.latex_table`) and gets no hint: LaTeX moves
+    it, not the text, to the next page."""
     notebook = copy.deepcopy(notebook)
     blocks = _blocks(notebook)
     hints: dict[tuple[int, int | None], float] = {}
