@@ -112,3 +112,12 @@ def test_a_caption_has_space_below_it_in_html():
     rule is more specific and sets more."""
     css = (TEMPLATES / "report_html" / "index.html.j2").read_text(encoding="utf-8")
     assert ".jp-OutputArea-output > p.figure-caption { margin: 0.3em 0 1.8em; }" in css
+
+
+def test_layer_types_read_as_keras_names():
+    """The per-layer tables name the project's fused batch normalization as the layer it is."""
+    from charrec.models.tiny_cnn import tiny_cnn
+    from charrec.report import model_summary
+
+    types = set(model_summary(tiny_cnn(10, batch_norm=True))["type"])
+    assert "BatchNormalization" in types and not any("Fused" in name for name in types)

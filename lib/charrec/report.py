@@ -437,8 +437,13 @@ def show_table(table: pd.DataFrame, caption: str | None = None, decimals: int = 
     )
 
 
+# Layer types as a reader knows them: the project's fused batch normalization is Keras' layer, computed in
+# one step (charrec.models.layers)
+LAYER_TYPE_NAMES = {"FusedBatchNormalization": "BatchNormalization"}
+
+
 def model_summary(model) -> pd.DataFrame:
-    """One row per layer with its output shape and trainable / non-trainable parameter counts."""
+    """One row per layer with its type, output shape and trainable / non-trainable parameter counts."""
     rows = []
     for layer in model.layers:
         trainable = sum(int(w.numpy().size) for w in layer.trainable_weights)
@@ -446,7 +451,7 @@ def model_summary(model) -> pd.DataFrame:
         rows.append(
             {
                 "layer": layer.name,
-                "type": type(layer).__name__,
+                "type": LAYER_TYPE_NAMES.get(type(layer).__name__, type(layer).__name__),
                 "output shape": str(tuple(layer.output.shape[1:])),
                 "trainable": trainable,
                 "non-trainable": frozen,
