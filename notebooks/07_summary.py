@@ -228,7 +228,7 @@ if index.parent != Path(params.reports_dir):  # opened interactively: the pipeli
     print(f"The index went to {index}, not to the pipeline's {Path(params.reports_dir) / index.name}")
 display(
     Markdown(
-        "## Provenance\n\n"
+        "## How this report was made\n\n"
         + "\n".join(f"- **{key}**: {value}" for key, value in facts.items() if not key.endswith(" md5"))
     )
 )

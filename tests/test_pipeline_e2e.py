@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from charrec.params import SCHEMAS
+from charrec.report import CLOSING_HEADING
 from conftest import ENV, PROJECT_ROOT, env_for, run
 
 pytestmark = pytest.mark.e2e
@@ -39,7 +40,7 @@ def test_every_notebook_has_a_small_profile():
 def test_reports_are_rendered(project, name):
     html = (project / "reports" / f"{name}.html").read_text(encoding="utf-8")
     pdf_text = run(["pdftotext", "-layout", str(project / "reports" / f"{name}.pdf"), "-"], project).stdout
-    assert "Provenance" in html and "Provenance" in pdf_text
+    assert CLOSING_HEADING in html and CLOSING_HEADING in pdf_text
     assert "def " not in pdf_text and "import " not in pdf_text  # code is hidden
     if name != "07_summary":  # the summary reads the metrics and writes none
         assert json.loads((project / "metrics" / f"{name}.json").read_text())

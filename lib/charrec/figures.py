@@ -1,7 +1,13 @@
-"""Figures of the reports. Each function returns a matplotlib Figure and draws nothing else."""
+"""Figures of the reports. Each function returns a matplotlib Figure and draws nothing else.
+
+The figures are drawn at the size the PDF places them (at most the text width, `FULL_WIDTH_IN`), so that
+their text keeps the size it is drawn at: every tick label, legend and annotation is at least
+`SMALLEST_TEXT_PT` there (tests/test_figure_fonts.py reads each figure's text at its placed size).
+"""
 
 import textwrap
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -9,6 +15,19 @@ import seaborn as sns
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 LABEL_WIDTH = 12  # class names longer than this wrap onto further lines in figure labels
+# The PDF's text width is 472 pt (A4 less the template's 2.2 cm margins, report_a4/index.tex.j2), 6.56 in;
+# a figure up to that wide is placed at 100 %. Drawn at 6.3 in, a figure keeps a little room for what its
+# tight bounding box adds (labels, a colour bar) and is still placed unscaled.
+FULL_WIDTH_IN = 6.3
+SMALLEST_TEXT_PT = 7.0  # the smallest text of any figure, at its size in the PDF
+LEGEND_PT = 8.0  # legends and their titles
+
+
+def use_report_style() -> None:
+    """The reports' figure style: seaborn's white grid at its "paper" scale (labels 9.6 pt, ticks and
+    legends 8.8 pt), which reads at the size the PDF places the figures (`FULL_WIDTH_IN`)."""
+    sns.set_theme(style="whitegrid", context="paper")
+    matplotlib.rcParams["legend.title_fontsize"] = LEGEND_PT
 
 
 def _wrapped(name, width: int = LABEL_WIDTH) -> str:
@@ -21,8 +40,11 @@ def _wrapped(name, width: int = LABEL_WIDTH) -> str:
     return "\n".join(piece.replace("/ ", "/").replace("- ", "-").strip() for piece in pieces)
 
 
-def _label_size(labels, column_inches: float, largest: float = 9.0, smallest: float = 6.0) -> float:
-    """A font size at which the longest line of any label fits a column `column_inches` wide."""
+def _label_size(
+    labels, column_inches: float, largest: float = 9.0, smallest: float = SMALLEST_TEXT_PT
+) -> float:
+    """A font size at which the longest line of any label fits a column `column_inches` wide, but never
+    below `smallest` (a longer label reaches a little into the next column)."""
     longest = max((len(line) for label in labels for line in str(label).split("\n")), default=1)
     fitting = column_inches * 72 / (0.6 * max(longest, 1))  # about 0.6 em per character
     return float(min(largest, max(smallest, fitting)))
@@ -39,6 +61,28 @@ def _percent_axis(axis, points: bool = False) -> None:
     unit = "" if points else "%"
     # the digits the tick needs (95.6 %, 99.55 %), never trailing zeros such as "95.600%"
     axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{100 * value:g}{unit}"))
+
+
+def _legend_above(fig: plt.Figure, axis, title: str) -> None:
+    """The legend of `axis` above the panels, outside the data, in as many columns as fit the figure's
+    width (a constrained-layout figure makes room for it)."""
+    handles, labels = axis.get_legend_handles_labels()
+    if not handles:
+        return
+    # an entry: its line (about 2.5 em), the gap and the label (about 0.55 em per character), in inches
+    entry_in = max((2.5 + 1.5 + 0.55 * len(label)) * LEGEND_PT / 72 for label in labels)
+    title_in = (len(title) * 0.55 + 1) * LEGEND_PT / 72
+    columns = max(1, min(len(labels), int((0.95 * fig.get_figwidth() - title_in) // entry_in)))
+    fig.legend(
+        handles,
+        labels,
+        loc="outside upper center",
+        ncols=columns,
+        title=title,
+        fontsize=LEGEND_PT,
+        title_fontsize=LEGEND_PT,
+        frameon=False,
+    )
 
 
 def _epoch_axis(axis, **labels) -> None:
@@ -74,21 +118,29 @@ def sample_grid(
 
 def class_counts(counts: pd.DataFrame) -> plt.Figure:
     """Grouped bars: rows are classes, columns are subsets (train/validation/test)."""
-    fig, axis = plt.subplots(figsize=(8, 3.2))
+    fig, axis = plt.subplots(figsize=(FULL_WIDTH_IN, 2.8))
     counts.plot.bar(ax=axis, rot=0 if max(len(str(name)) for name in counts.index) <= 3 else 45, width=0.8)
     axis.set_xlabel("class")
     axis.set_ylabel("images")
     # The legend sits above the plot, outside the bars' area
-    axis.legend(title="subset", ncols=len(counts.columns), loc="lower center", bbox_to_anchor=(0.5, 1.0))
+    axis.legend(
+        title="subset",
+        ncols=len(counts.columns),
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        fontsize=LEGEND_PT,
+        title_fontsize=LEGEND_PT,
+    )
     if axis.get_xticklabels() and axis.get_xticklabels()[0].get_rotation():
         plt.setp(axis.get_xticklabels(), ha="right", rotation_mode="anchor")
     return fig
 
 
 def mean_images(images: np.ndarray, labels: np.ndarray, class_names) -> plt.Figure:
-    fig, axes = plt.subplots(1, len(class_names), figsize=(len(class_names) * 0.9, 1.3), squeeze=False)
+    width = min(FULL_WIDTH_IN, len(class_names) * 0.63)  # ten classes: 0.63 in each
+    fig, axes = plt.subplots(1, len(class_names), figsize=(width, 1.1), squeeze=False)
     names = [_wrapped(name, 10) for name in class_names]
-    size = _label_size(names, 0.85)
+    size = _label_size(names, 0.95 * width / len(class_names))
     for index, (axis, name) in enumerate(zip(axes[0], names)):
         axis.imshow(images[labels == index].mean(axis=0), cmap="magma")
         axis.set_title(name, fontsize=size)
@@ -97,7 +149,7 @@ def mean_images(images: np.ndarray, labels: np.ndarray, class_names) -> plt.Figu
 
 
 def pixel_histogram(images: np.ndarray) -> plt.Figure:
-    fig, axis = plt.subplots(figsize=(6, 2.8))
+    fig, axis = plt.subplots(figsize=(FULL_WIDTH_IN, 2.6))
     counts = np.bincount(images.ravel(), minlength=256)
     axis.fill_between(np.arange(256), counts / counts.sum(), step="mid", alpha=0.8)
     axis.set_yscale("log")
@@ -108,7 +160,7 @@ def pixel_histogram(images: np.ndarray) -> plt.Figure:
 
 def learning_curves(histories: pd.DataFrame, hue: str = "seed") -> plt.Figure:
     """Loss and accuracy per epoch, training dashed and validation solid, one colour per `hue` value."""
-    fig, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 3.5))
+    fig, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(FULL_WIDTH_IN, 3.0), layout="constrained")
     palette = dict(zip(histories[hue].unique(), sns.color_palette(n_colors=histories[hue].nunique())))
     for key, run in histories.groupby(hue, sort=False):
         for metric, axis in (("loss", loss_axis), ("accuracy", accuracy_axis)):
@@ -120,8 +172,7 @@ def learning_curves(histories: pd.DataFrame, hue: str = "seed") -> plt.Figure:
     _epoch_axis(loss_axis, ylabel="cross-entropy loss", yscale="log")
     _epoch_axis(accuracy_axis, ylabel="accuracy")
     _percent_axis(accuracy_axis)
-    accuracy_axis.legend(fontsize=7, ncols=2, title=hue, title_fontsize=7)
-    fig.tight_layout()
+    _legend_above(fig, accuracy_axis, hue)
     return fig
 
 
@@ -193,7 +244,14 @@ def accuracy_curves_side_by_side(
     """Accuracy per epoch, one panel per `panel` value on a shared axis: training dashed, validation solid.
     The axis starts 0.5 points below the lowest validation accuracy (early training points may lie below)."""
     panels = list(histories[panel].unique())
-    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.5), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1,
+        len(panels),
+        figsize=(min(FULL_WIDTH_IN, 3.4 * len(panels)), 3.0),
+        sharey=True,
+        squeeze=False,
+        layout="constrained",
+    )
     palette = dict(zip(histories[hue].unique(), sns.color_palette(n_colors=histories[hue].nunique())))
     for axis, name in zip(axes[0], panels):
         for key, run in histories[histories[panel] == name].groupby(hue, sort=False):
@@ -213,8 +271,7 @@ def accuracy_curves_side_by_side(
     low = max(0.0, float(histories["val_accuracy"].min()) - 0.005)
     axes[0][0].set_ylim(low, 1.0)
     _percent_axis(axes[0][0])
-    axes[0][-1].legend(fontsize=7, ncols=2, title=hue, title_fontsize=7)
-    fig.tight_layout()
+    _legend_above(fig, axes[0][-1], hue)
     return fig
 
 
@@ -223,7 +280,7 @@ def sweep_curve(
 ) -> plt.Figure:
     """Validation accuracy (left) and train − validation accuracy gap (right) against a regularizer's
     strength (`sweep` columns: value, validation_accuracy, gap); the unregularized run as a dotted line."""
-    fig, (accuracy_axis, gap_axis) = plt.subplots(1, 2, figsize=(10, 3.2))
+    fig, (accuracy_axis, gap_axis) = plt.subplots(1, 2, figsize=(FULL_WIDTH_IN, 2.6))
     for axis, column, label in (
         (accuracy_axis, "validation_accuracy", "validation accuracy"),
         (gap_axis, "gap", "gap (points)"),
@@ -231,7 +288,7 @@ def sweep_curve(
         axis.plot(sweep["value"], sweep[column], "o-")
         if reference is not None:
             axis.axhline(reference[column], color="grey", linestyle=":", label="no regularizer")
-            axis.legend(fontsize=8)
+            axis.legend(fontsize=LEGEND_PT)
         axis.set(xlabel=strength_label, ylabel=label, xscale="log" if log_x else "linear")
         _percent_axis(axis, points=column == "gap")
         if not log_x and all(float(value).is_integer() for value in sweep["value"]):
