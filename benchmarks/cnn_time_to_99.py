@@ -164,6 +164,7 @@ def main() -> int:
         help="result file",
     )
     args = parser.parse_args()
+    load_at_start = [round(load, 2) for load in os.getloadavg()]  # other jobs on the machine slow both
     data = load_prepared(ROOT / "data" / "prepared" / "mnist.npz")
     network = study_params("04_cnn", args.params).networks["improved_cnn"]
     print(
@@ -201,7 +202,9 @@ def main() -> int:
     )
     print()
     result = {
+        "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": machine(),
+        "load_average_at_start": load_at_start,
         "arguments": {
             "target": args.target,
             "check_every": args.check_every,

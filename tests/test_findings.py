@@ -18,6 +18,7 @@ from charrec.findings import (
     schedule_check,
     shift_verdict,
     steadiness,
+    time_to_target,
     times_text,
     train_against_validation,
 )
@@ -272,3 +273,24 @@ def test_ensemble_against_some_none_or_worse():
     assert "worse than 1 of the 2" in worse
     with pytest.raises(ValueError, match="one adjusted p per single model"):
         ensemble_against_singles("CNN", 0.98, [0.99], [])
+
+
+def test_time_to_target_with_a_reference_that_falls_short_or_reaches_it():
+    reached = {"seconds": 41.8, "test_accuracy": 0.9917, "epochs": 1.6}
+    short = time_to_target(
+        "improved CNN",
+        "source-style script",
+        0.99,
+        reached,
+        {"seconds": 64.8, "test_accuracy": 0.9891, "epochs": 5},
+    )
+    assert f"reached 99.0{NBSP}% test accuracy after 41.8{NBSP}s" in short and "0.65 of its time" in short
+    assert "does not reach 99.0" in short
+    both = time_to_target(
+        "CNN", "script", 0.99, reached, {"seconds": 64.8, "test_accuracy": 0.9902, "epochs": 5}
+    )
+    assert "falls short" not in both and both.endswith("0.65 of its time.")
+    never = time_to_target(
+        "CNN", "script", 0.99, None, {"seconds": 64.8, "test_accuracy": 0.9902, "epochs": 5}
+    )
+    assert "did not reach 99.0" in never and "took 64.8" in never

@@ -247,6 +247,36 @@ def ensemble_against_singles(
     )
 
 
+def time_to_target(
+    label: str, reference_label: str, target: float, reached: dict | None, reference: dict
+) -> str:
+    """The race to a test accuracy `target` (fraction): `reached` is the network's first check at or above
+    it (seconds, test_accuracy, epochs; None when it never got there), `reference` the other script's
+    whole run (seconds, test_accuracy, epochs). The ratio is only a time to the target on both sides when
+    the reference reached it too; otherwise the sentence says the reference's whole run fell short."""
+    goal = f"{100 * target:.1f}\N{NO-BREAK SPACE}%"
+    whole = (
+        f"the {reference_label} took {reference['seconds']:.1f}\N{NO-BREAK SPACE}s for its "
+        f"{count_text(int(reference['epochs']), 'epoch')} "
+        f"({100 * reference['test_accuracy']:.2f}\N{NO-BREAK SPACE}% test accuracy)"
+    )
+    if reached is None:
+        return f"The {label} did not reach {goal} test accuracy within its schedule; {whole}."
+    ratio = reached["seconds"] / reference["seconds"]
+    head = (
+        f"The {label} reached {goal} test accuracy after {reached['seconds']:.1f}\N{NO-BREAK SPACE}s of "
+        f"training ({100 * reached['test_accuracy']:.2f}\N{NO-BREAK SPACE}% after "
+        f"{reached['epochs']:.2f} epochs); {whole}: {ratio:.2f} of its time."
+    )
+    if reference["test_accuracy"] >= target:
+        return head
+    return (
+        head
+        + f" The {reference_label} does not reach {goal} in its run at all, so the ratio compares a time "
+        "to the target with a whole run that falls short of it."
+    )
+
+
 def steadiness(stability: pd.DataFrame) -> str:
     """Which network's validation accuracy evolves most steadily, from a `validation_stability` table
     with a `model` column (one row per validation run), by two criteria: the mean absolute change per
