@@ -17,10 +17,10 @@
 # The second source report studies how to regularize a dense network on MNIST. It first trains a
 # network strong enough to overfit (784-1024-512-10, ReLU, Adam (Kingma and Ba 2015) with learning rate
 # 0.00025, batch 512,
-# 15 epochs: 99.93 % training accuracy), then tries one regularizer at a time, then combines the best
-# settings and retrains on all 60,000 training images; it reports **98.37 %** test accuracy with 163
-# misclassified test images (course report 2). Srivastava et al. (2014) reach 1.05–1.06 % test error
-# (about 98.95 % accuracy) with dense networks, dropout and a max-norm constraint. This report repeats
+# 15 epochs: 99.93 % training accuracy), then tries one regularizer at a time, then combines the best
+# settings and retrains on all 60,000 training images; it reports **98.37 %** test accuracy with 163
+# misclassified test images (course report 2). Srivastava et al. (2014) reach 1.05–1.06 % test error
+# (about 98.95 % accuracy) with dense networks, dropout and a max-norm constraint. This report repeats
 # the study:
 #
 # 1. **the unregularized network** on the 50,000 training images of the shared split, validated on
@@ -143,9 +143,10 @@ show_table(
 best_loss_epoch = int(pd.DataFrame(baseline["history"])["val_loss"].idxmin()) + 1
 display(
     Markdown(
-        f"The network fits {100 * baseline['train_accuracy']:.2f} % of its training images "
-        f"(source: {100 * SOURCE['train_accuracy']:.2f} %) but {100 * baseline['validation_accuracy']:.2f} % "
-        f"of the validation images: a gap of {100 * baseline['gap']:.2f} points. The validation loss is "
+        f"The network fits {100 * baseline['train_accuracy']:.2f}\u00a0% of its training images "
+        f"(source: {100 * SOURCE['train_accuracy']:.2f}\u00a0%) but "
+        f"{100 * baseline['validation_accuracy']:.2f}\u00a0% "
+        f"of the validation images: a gap of {100 * baseline['gap']:.2f}\u00a0points. The validation loss is "
         f"lowest after epoch {best_loss_epoch} of {baseline['epochs_run']}"
         + (
             " and rises afterwards while the training loss keeps falling: the network memorises its training "
@@ -178,8 +179,8 @@ display(
         f"Sweep protocol: {reference['train_images']:,} training images, {reference['epochs']} epochs, batch "
         f"{reference['batch_size']}, Adam with learning rate {reference['learning_rate']}, seed "
         f"{reference['seed']}. Without a regularizer: validation accuracy "
-        f"{100 * reference['validation_accuracy']:.2f} %, training accuracy "
-        f"{100 * reference['train_accuracy']:.2f} %, gap {100 * reference['gap']:.2f} points."
+        f"{100 * reference['validation_accuracy']:.2f}\u00a0%, training accuracy "
+        f"{100 * reference['train_accuracy']:.2f}\u00a0%, gap {100 * reference['gap']:.2f}\u00a0points."
     )
 )
 COLUMNS = {
@@ -231,8 +232,8 @@ def show_sweep(kind: str, intro: str) -> pd.DataFrame:
     display(
         Markdown(
             f"Best {SWEEP_LABELS[kind]}: **{best['value']:g}** (validation accuracy "
-            f"{100 * best['validation_accuracy']:.2f}\N{NO-BREAK SPACE}%, gap "
-            f"{100 * best['gap']:.2f}\N{NO-BREAK SPACE}points). {gaps}"
+            f"{100 * best['validation_accuracy']:.2f}\u00a0%, gap "
+            f"{100 * best['gap']:.2f}\u00a0points). {gaps}"
         )
     )
     return table
@@ -338,7 +339,7 @@ largest_gain = best_table["gain over no regularizer"].max()
 display(
     Markdown(
         f"Ranked by validation accuracy: {', '.join(best_table.index)}. The largest gain of any sweep point "
-        f"over the same run without a regularizer is {100 * largest_gain:+.2f}\N{NO-BREAK SPACE}points. "
+        f"over the same run without a regularizer is {100 * largest_gain:+.2f}\u00a0points. "
         "Each point is a single run (one seed), and differences of a few tenths of a point between runs "
         "of this size are within seed-to-seed noise, so gains of that size do not single out a winner; "
         "what the sweeps do show clearly is where the weight penalties start to hurt."
@@ -350,7 +351,7 @@ SCHEDULES = {"constant": "constant", "cosine": "cosine schedule"}
 recipe_text = {
     "dropout": f"dropout {recipe.dropout:g}",
     "max_norm": f"max-norm {recipe.max_norm:g}" if recipe.max_norm else "no max-norm",
-    "shifts": f"random shifts up to {100 * recipe.shift_fraction:g}\N{NO-BREAK SPACE}% of the side",
+    "shifts": f"random shifts up to {100 * recipe.shift_fraction:g}\u00a0% of the side",
     "schedule": f"{SCHEDULES[recipe.schedule]}, learning rate {recipe.learning_rate:g}",
     "batch_size": f"batch {recipe.batch_size}",
     "epochs": f"{recipe.epochs} epochs",
@@ -408,7 +409,7 @@ for label, ingredient, by_seed, change in arms:
         "validation accuracy (%)": percent_mean_sd(accuracy).removesuffix(" %"),
         **{f"seed {seed} accuracy": accuracy[seed] for seed in ablation_seeds},
         "difference (points)": "–",
-        f"{100 * CONFIDENCE:.0f} % interval (points)": "–",
+        f"{100 * CONFIDENCE:.0f}\u00a0% interval (points)": "–",
         "verdict": "–",
     }
     if by_seed is not full:
@@ -417,7 +418,7 @@ for label, ingredient, by_seed, change in arms:
         verdict = findings.difference_verdict(interval["low"], interval["high"])
         row |= {
             "difference (points)": f"{100 * interval['mean']:+.2f}",
-            f"{100 * CONFIDENCE:.0f} % interval (points)": (
+            f"{100 * CONFIDENCE:.0f}\u00a0% interval (points)": (
                 "–"
                 if verdict == "no interval"
                 else f"[{100 * interval['low']:+.2f}, {100 * interval['high']:+.2f}]"
@@ -442,8 +443,8 @@ full_mean = float(full_accuracy.mean())
 paragraphs = [
     f"The full recipe scores {percent_mean_sd(full_accuracy)} on the validation images over "
     f"{findings.count_text(len(ablation_seeds), 'seed')}, against "
-    f"{100 * baseline['validation_accuracy']:.2f}\N{NO-BREAK SPACE}% for the unregularized network "
-    f"({100 * (full_mean - baseline['validation_accuracy']):+.2f}\N{NO-BREAK SPACE}points)."
+    f"{100 * baseline['validation_accuracy']:.2f}\u00a0% for the unregularized network "
+    f"({100 * (full_mean - baseline['validation_accuracy']):+.2f}\u00a0points)."
 ]
 if verdicts:
     paragraphs.append(findings.ablation_sentence(verdicts, "full recipe"))
@@ -490,9 +491,9 @@ display(
     Markdown(
         findings.train_against_validation(combination_history, f"final recipe (seed {first_ablation_seed})")
         + " Measured after training in inference mode, like the validation accuracy, its training accuracy "
-        f"is {100 * combination['train_accuracy']:.2f}\N{NO-BREAK SPACE}%, "
-        f"{100 * combination['gap']:+.2f}\N{NO-BREAK SPACE}points above validation (the unregularized "
-        f"network: {100 * baseline['gap']:+.2f}\N{NO-BREAK SPACE}points). "
+        f"is {100 * combination['train_accuracy']:.2f}\u00a0%, "
+        f"{100 * combination['gap']:+.2f}\u00a0points above validation (the unregularized "
+        f"network: {100 * baseline['gap']:+.2f}\u00a0points). "
         + findings.schedule_check(
             "final recipe",
             kept,
@@ -584,10 +585,10 @@ comparison = pd.DataFrame(
 show_table(comparison, caption="Test accuracy against the source report and the literature", decimals=4)
 display(
     Markdown(
-        f"The final models are {100 * (test_mean - SOURCE['test_accuracy']):+.2f} points from the source "
-        f"report's single run (sd over seeds {100 * test_sd:.2f} points). The literature figures come from "
-        "far longer training (hundreds of epochs, input dropout, larger networks) on the unshifted images; "
-        "this report trains for minutes on two CPU cores"
+        f"The final models are {100 * (test_mean - SOURCE['test_accuracy']):+.2f}\u00a0points from the "
+        f"source report's single run (sd over seeds {100 * test_sd:.2f}\u00a0points). The literature figures "
+        "come from far longer training (hundreds of epochs, input dropout, larger networks) on the unshifted "
+        "images; this report trains for minutes on two CPU cores"
         + (
             ", and its random shifts are data augmentation, which those dense-network results did not use."
             if recipe.shift_fraction

@@ -17,11 +17,11 @@
 # Two source reports train convolutional networks on MNIST (course report 3). The first trains a
 # **simple CNN**,
 # Conv32(3×3)–MaxPool–Conv64(3×3)–MaxPool–Conv64(3×3)–Flatten–Dense64–Dense10 with ReLU units, Adam,
-# batch 64, for 5 epochs, and reports **99.00 %** test accuracy from one run. The second compares a
+# batch 64, for 5 epochs, and reports **99.00 %** test accuracy from one run. The second compares a
 # simple model with an **improved** one that adds batch normalization, data augmentation and a
-# learning-rate schedule (98.54 % → 98.90 % validation accuracy on an 80/20 split), and observes that the
+# learning-rate schedule (98.54 % → 98.90 % validation accuracy on an 80/20 split), and observes that the
 # simple model's validation accuracy evolves "chaotically" while the improved one's evolves smoothly.
-# Well-tuned single CNNs with augmentation reach about 99.6 %: 99.64 %, the mean of many runs in
+# Well-tuned single CNNs with augmentation reach about 99.6 %: 99.64 %, the mean of many runs in
 # C. Deotte's Kaggle notebook *How to choose CNN architecture MNIST*. That figure is a score on the test
 # images of Kaggle's Digit Recognizer competition, drawn from MNIST but not its official 10,000-image test
 # set used here, so it is a reference point, not a like-for-like comparison.
@@ -237,12 +237,12 @@ display(
 )
 
 # %% [markdown]
-# ### Time to 99 % test accuracy
+# ### Time to 99 % test accuracy
 #
 # A separate timing run, outside the training above, races the two approaches on all 60,000 training
 # images, one after the other in one process: the source's own script (the simple CNN fed with arrays,
 # batch 64, its 5 epochs) against the improved CNN with a short schedule of a few epochs, evaluated on
-# the test images at regular intervals and stopped at the first check at or above 99 %. The test images
+# the test images at regular intervals and stopped at the first check at or above 99 %. The test images
 # serve only as a stopping rule for the clock here, never to choose a model, and the time spent on the
 # checks is not counted.
 
@@ -262,14 +262,14 @@ if race_file.is_file():
                 },
                 {
                     "run": f"improved CNN, {race['arguments']['epochs']}-epoch schedule, until "
-                    f"{100 * race['arguments']['target']:.0f} %",
+                    f"{100 * race['arguments']['target']:.0f}\u00a0%",
                     "epochs": improved_run["epochs"] if improved_run else float("nan"),
                     "test accuracy": improved_run["test_accuracy"] if improved_run else float("nan"),
                     "training seconds": improved_run["seconds"] if improved_run else float("nan"),
                 },
             ]
         ).set_index("run"),
-        caption=f"Time to {100 * race['arguments']['target']:.0f} % test accuracy ({race['measured']}, "
+        caption=f"Time to {100 * race['arguments']['target']:.0f}\u00a0% test accuracy ({race['measured']}, "
         f"{race['machine']['logical_cores']} cores)",
         decimals=2,
     )
@@ -295,8 +295,8 @@ else:
 #
 # The final models of the different seeds make different mistakes. Averaging their predicted
 # probabilities costs no training; the ensemble is scored on the test images once, like each model.
-# A published ensemble of 15 such CNNs reaches 99.75 % on Kaggle's Digit Recognizer test images (C.
-# Deotte's Kaggle notebook *25 Million Images! [0.99757] MNIST*), with far longer training; like the 99.64 %
+# A published ensemble of 15 such CNNs reaches 99.75 % on Kaggle's Digit Recognizer test images (C.
+# Deotte's Kaggle notebook *25 Million Images! [0.99757] MNIST*), with far longer training; like the 99.64 %
 # above, it is a Kaggle score, not a score on the official test set.
 #
 # Whether an ensemble beats its single models is a paired question: both are scored on the same 10,000
@@ -316,7 +316,7 @@ if len(params.seeds) >= 2:
                 {
                     "model": label,
                     "single models (mean ± sd)": percent_mean_sd(by_model[label]["test_accuracy"]),
-                    f"ensemble of {len(params.seeds)}": f"{100 * ensembles[label]:.2f} %",
+                    f"ensemble of {len(params.seeds)}": f"{100 * ensembles[label]:.2f}\u00a0%",
                     "ensemble errors": round((1 - ensembles[label]) * len(data.y_test)),
                 }
                 for label in ensembles
@@ -406,8 +406,8 @@ for name, label in networks.items():
                 (runs.ensemble_probabilities(keys, shifted=True).argmax(1) == data.y_test).mean()
             )
             rows[f"ensemble of {len(keys)}"] = (
-                f"{100 * ensembles[label]:.2f} %",
-                f"{100 * shifted_ensemble:.2f} %",
+                f"{100 * ensembles[label]:.2f}\u00a0%",
+                f"{100 * shifted_ensemble:.2f}\u00a0%",
             )
             shift_metrics[label]["ensemble_test_accuracy_with_shifts"] = round(shifted_ensemble, 6)
         show_table(
@@ -418,7 +418,9 @@ for name, label in networks.items():
             decimals=0,
         )
         change = with_shifts.mean() - by_model[label]["test_accuracy"].mean()
-        verdict += f" On the test images the single models change by {100 * change:+.2f} points on average."
+        verdict += (
+            f" On the test images the single models change by {100 * change:+.2f}\u00a0points on average."
+        )
         shift_metrics[label] |= dict(
             test_accuracy_with_shifts=[round(float(a), 6) for a in with_shifts],
             test_accuracy_with_shifts_mean=round(float(with_shifts.mean()), 6),
@@ -470,7 +472,7 @@ write_metrics(
 show_provenance(data.manifest, seeds=list(params.seeds), start_time=start_time)
 display(
     Markdown(
-        "The time to 99\N{NO-BREAK SPACE}% was measured by `python benchmarks/cnn_time_to_99.py --epochs 3`, "
+        "The time to 99\u00a0% was measured by `python benchmarks/cnn_time_to_99.py --epochs 3`, "
         "which writes `benchmarks/results/cnn_time_to_99.json`."
     )
 )
