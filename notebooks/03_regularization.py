@@ -229,13 +229,13 @@ def show_sweep(kind: str, intro: str) -> pd.DataFrame:
             chance=1 / data.num_classes,
         )
     )
-    display(
-        Markdown(
-            f"Best {SWEEP_LABELS[kind]}: **{best['value']:g}** (validation accuracy "
-            f"{100 * best['validation_accuracy']:.2f}\u00a0%, gap "
-            f"{100 * best['gap']:.2f}\u00a0points). {gaps}"
-        )
+    best_text = (  # early stopping: its sentence names the best patience, or says the sweep cannot
+        ""
+        if kind == "early_stopping"
+        else f"Best {SWEEP_LABELS[kind]}: **{best['value']:g}** (validation accuracy "
+        f"{100 * best['validation_accuracy']:.2f}\u00a0%, gap {100 * best['gap']:.2f}\u00a0points). "
     )
+    display(Markdown(best_text + gaps))
     return table
 
 
@@ -487,13 +487,14 @@ show_figure(
     "validation split",
 )
 kept = int(combination_history["val_accuracy"].idxmax()) + 1
+position = findings.train_against_validation(combination_history, "final recipe")
 display(
     Markdown(
-        findings.train_against_validation(combination_history, f"final recipe (seed {first_ablation_seed})")
-        + " Measured after training in inference mode, like the validation accuracy, its training accuracy "
-        f"is {100 * combination['train_accuracy']:.2f}\u00a0%, "
-        f"{100 * combination['gap']:+.2f}\u00a0points above validation (the unregularized "
-        f"network: {100 * baseline['gap']:+.2f}\u00a0points). "
+        f"In the figure (seed {first_ablation_seed}), {position[:1].lower()}{position[1:]} Measured after "
+        "training in inference mode, like the validation accuracy, its training accuracy is "
+        f"{100 * combination['train_accuracy']:.2f}\u00a0%, a train − validation gap of "
+        f"{100 * combination['gap']:+.2f}\u00a0points (the unregularized network: "
+        f"{100 * baseline['gap']:+.2f}\u00a0points). "
         + findings.schedule_check(
             "final recipe",
             kept,

@@ -112,8 +112,13 @@ built = {
     for name, label in networks.items()
 }
 summaries = {label: model_summary(model) for label, model in built.items()}
+FUSED = {"FusedBatchNormalization": "BatchNormalization (fused)"}  # the same layer, computed in one kernel
 for label, summary in summaries.items():
-    show_table(summary, caption=f"{label}: layers and parameter counts", decimals=0)
+    show_table(
+        summary.assign(type=summary["type"].replace(FUSED)),
+        caption=f"{label}: layers and parameter counts",
+        decimals=0,
+    )
 
 # %% [markdown]
 # ## Choosing on validation
@@ -231,7 +236,7 @@ display(
         f"{findings.listed(lines)}, against the source's single run of the simple CNN, "
         f"{100 * SIMPLE_CNN_TEST_ACCURACY:.2f}\u00a0%."
         + (f" On average {findings.listed(comparisons)}." if comparisons else "")
-        + " Training times are wall times on the machine named in the provenance block, with runs trained "
+        + " Training times are wall times on the machine named in the closing section, with runs trained "
         "side by side; they compare the networks within this report, not across machines."
     )
 )

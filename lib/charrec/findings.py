@@ -195,14 +195,19 @@ def ablation_sentence(rows: list[dict], reference_label: str) -> str:
             f"Without {listed(better)} the validation accuracy is higher (the paired interval lies above "
             "zero): " + ("it does" if len(better) == 1 else "they do") + " not help here."
         )
-    if inconclusive:
-        which = "none of the removals" if not worse and not better else listed(inconclusive)
+    if inconclusive and not worse and not better:
         parts.append(
-            f"For {which} the paired interval contains zero: the seeds cannot tell whether "
-            + ("it" if len(inconclusive) == 1 and (worse or better) else "each")
-            + " helps, and removing "
-            + ("it" if len(inconclusive) == 1 and (worse or better) else "one")
-            + " may cost nothing or as much as the interval allows."
+            "For every removal the paired interval contains zero: the seeds cannot tell whether any of "
+            "these ingredients helps, and removing one may cost nothing or as much as its interval allows."
+        )
+    elif inconclusive:
+        one = len(inconclusive) == 1
+        parts.append(
+            f"For {listed(inconclusive)} the paired interval contains zero: the seeds cannot tell whether "
+            + ("it helps, and removing it" if one else "they help, and removing one")
+            + " may cost nothing or as much as "
+            + ("the" if one else "its")
+            + " interval allows."
         )
     if single:
         parts.append(f"For {listed(single)} a single seed gives no interval to judge the difference against.")
