@@ -595,8 +595,11 @@ def notebook_params(name: str, variant: dict | None = None, root: Path | None = 
             Markdown(
                 f"**A variant of the study.** These values differ from the study's own "
                 f"(`params/{name}.yaml`); "
-                "runs the study has not trained are trained for this variant and kept apart from its "
-                f"results:\n\n| value | the study | this variant |\n|---|---|---|\n{rows}\n"
+                "runs the study has not trained are trained for this variant into `scratch/`, apart "
+                f"from its results:\n\n| value | the study | this variant |\n|---|---|---|\n{rows}\n\n"
+                f"Saving the notebook keeps this variant in `notebooks/{name}.py`, so git shows that "
+                "file as modified. The pipeline ignores it (it always runs the notebook with an empty "
+                "variant), but empty the variant (`variant = {}`) before you commit."
             )
         )
     return params
