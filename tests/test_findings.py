@@ -4,16 +4,21 @@ import pandas as pd
 import pytest
 
 from charrec.findings import (
+    ablation_sentence,
     count_text,
     difference_sentence,
     difference_verdict,
+    early_stopping_sweep,
+    ensemble_against_singles,
     fewer_errors,
+    gap_against_strength,
     holm,
     listed,
     paired_seeds_needed,
     schedule_check,
     shift_verdict,
     steadiness,
+    time_to_target,
     times_text,
     train_against_validation,
 )
@@ -122,7 +127,9 @@ def test_the_difference_sentence_states_the_verdict_and_what_the_interval_allows
     inconclusive = difference_sentence("with BN", "without BN", 0.0041, -0.0074, 0.0155, 0.95)
     assert inconclusive.startswith("With BN against without BN: inconclusive.")
     assert "+0.41\N{NO-BREAK SPACE}points" in inconclusive
-    assert "loss of up to 0.74\N{NO-BREAK SPACE}points" in inconclusive and "gain of up to 1.55" in inconclusive
+    assert (
+        "loss of up to 0.74\N{NO-BREAK SPACE}points" in inconclusive and "gain of up to 1.55" in inconclusive
+    )
     assert "lies above zero" in difference_sentence("B", "A", 0.003, 0.001, 0.005, 0.95)
     assert ": worse." in difference_sentence("B", "A", -0.003, -0.005, -0.001, 0.95)
     assert "no interval" in difference_sentence("B", "A", 0.003, float("nan"), float("nan"), 0.95)
@@ -141,3 +148,151 @@ def test_paired_seeds_needed_grows_with_the_noise_and_rejects_nonsense():
     assert paired_seeds_needed(0.1, 0.4) < needed < paired_seeds_needed(1.0, 0.4)
     with pytest.raises(ValueError, match="sd > 0"):
         paired_seeds_needed(0.0, 0.4)
+
+
+NBSP = "\N{NO-BREAK SPACE}"
+NO_REGULARIZER = {"train_accuracy": 1.0, "gap": 0.045}
+
+
+def sweep(values, train, validation):
+    return pd.DataFrame(
+        {
+            "value": values,
+            "train_accuracy": train,
+            "validation_accuracy": validation,
+            "gap": [a - b for a, b in zip(train, validation)],
+        }
+    )
+
+
+def test_gap_that_shrinks_at_every_step():
+    rows = sweep([0.6, 0.1, 0.4, 0.2], [0.99, 1.0, 0.999, 1.0], [0.955, 0.954, 0.957, 0.956])
+    sentence = gap_against_strength(rows, "dropout rate", NO_REGULARIZER)
+    assert "(dropout rate 0.1, 0.2, 0.4 and 0.6)" in sentence  # weakest first, whatever the row order
+    assert f"4.60, 4.40, 4.20 and 3.50{NBSP}points" in sentence and "It shrinks at every step." in sentence
+    assert "At dropout rate 0.1 the gap is larger than without a regularizer." in sentence
+    assert "fits its training images less" not in sentence  # no training accuracy fell 2 points
+
+
+def test_gap_that_does_not_shrink_steadily_and_collapses_to_chance():
+    rows = sweep([1e-6, 1e-5, 1e-3, 1e-2], [1.0, 1.0, 0.9086, 0.1124], [0.9549, 0.9533, 0.9028, 0.1124])
+    sentence = gap_against_strength(rows, "L1 strength", NO_REGULARIZER)
+    assert (
+        "It does not shrink steadily: L1 strength 1e-05 leaves a gap at least as large as 1e-06." in sentence
+    )
+    assert "At L1 strength 1e-06 and 1e-05 the gap is larger" in sentence
+    assert f"0.001 (90.86{NBSP}% training, 90.28{NBSP}% validation)" in sentence
+    assert f"0.01 (11.24{NBSP}% training, 11.24{NBSP}% validation, chance level)" in sentence
+    assert "a small gap means the network fits its training images less" in sentence
+
+
+def test_gap_that_grows_with_a_smaller_max_norm_radius():
+    rows = sweep([1.0, 4.0, 2.0], [1.0, 1.0, 1.0], [0.950, 0.954, 0.952])  # radius 1 is the strongest
+    sentence = gap_against_strength(rows, "max-norm radius", NO_REGULARIZER, stronger="smaller")
+    assert "(max-norm radius 4, 2 and 1)" in sentence and "It grows at every step" in sentence
+    assert "Every setting leaves a larger gap than no regularizer." in sentence
+    with pytest.raises(ValueError, match="stronger"):
+        gap_against_strength(rows, "max-norm radius", NO_REGULARIZER, stronger="weaker")
+    with pytest.raises(ValueError, match="no settings"):
+        gap_against_strength(rows.iloc[:0], "max-norm radius", NO_REGULARIZER)
+
+
+def test_a_single_setting_has_no_trend():
+    sentence = gap_against_strength(sweep([0.4], [1.0], [0.96]), "dropout rate", NO_REGULARIZER)
+    assert "step" not in sentence and "larger" not in sentence
+
+
+def stopping(best_epochs, accuracies, epochs_run):
+    return pd.DataFrame(
+        {
+            "value": [5, 10][: len(best_epochs)],
+            "best_epoch": best_epochs,
+            "validation_accuracy": accuracies,
+            "epochs_run": epochs_run,
+        }
+    )
+
+
+def test_early_stopping_sweep_restoring_one_epoch_is_degenerate():
+    sentence = early_stopping_sweep(stopping([6, 6], [0.9515, 0.9515], [11, 16]))
+    assert sentence.startswith("Patience 5 stopped after 11 epochs and restored epoch 6")
+    assert "every patience restores the same epoch" in sentence and "degenerate" in sentence
+    assert f"(95.15{NBSP}%)" in sentence
+
+
+def test_early_stopping_sweep_restoring_different_epochs_names_the_best():
+    sentence = early_stopping_sweep(stopping([6, 12], [0.9515, 0.9530], [11, 22]))
+    assert "restore different epochs" in sentence and "patience 10's" in sentence
+    assert "degenerate" not in sentence
+
+
+def test_early_stopping_sweep_with_one_patience_or_none():
+    assert "no other patience" in early_stopping_sweep(stopping([6], [0.95], [11]))
+    with pytest.raises(ValueError, match="no settings"):
+        early_stopping_sweep(stopping([], [], []))
+
+
+def test_ablation_names_what_carries_the_gain_and_what_the_seeds_cannot_tell():
+    rows = [
+        {"ingredient": "random shifts", "verdict": "worse", "mean": -0.003},
+        {"ingredient": "dropout", "verdict": "inconclusive", "mean": -0.001},
+        {"ingredient": "max-norm", "verdict": "inconclusive", "mean": 0.0005},
+    ]
+    sentence = ablation_sentence(rows, "full recipe")
+    assert sentence.startswith(f"Removing random shifts (-0.30{NBSP}points) from the full recipe lowers")
+    assert "this ingredient carries part of the gain" in sentence
+    assert f"For dropout (-0.10{NBSP}points) and max-norm (+0.05{NBSP}points) the paired interval" in sentence
+
+
+def test_ablation_where_removing_helps_or_nothing_is_clear():
+    helps = ablation_sentence([{"ingredient": "max-norm", "verdict": "better", "mean": 0.002}], "full recipe")
+    assert "Without max-norm" in helps and "it does not help here" in helps
+    unclear = ablation_sentence(
+        [{"ingredient": name, "verdict": "inconclusive", "mean": 0.0} for name in ("a", "b")], "full recipe"
+    )
+    assert (
+        unclear.startswith("For every removal the paired interval contains zero") and "carries" not in unclear
+    )
+    single = ablation_sentence([{"ingredient": "a", "verdict": "no interval", "mean": 0.0}], "full recipe")
+    assert "a single seed gives no interval" in single
+    with pytest.raises(ValueError, match="no removed"):
+        ablation_sentence([], "full recipe")
+
+
+def test_ensemble_against_every_single_model():
+    sentence = ensemble_against_singles("simple CNN", 0.993, [0.99, 0.99, 0.9908], [0.0003, 0.0004, 0.012])
+    assert sentence.startswith(f"The simple CNN's ensemble (99.30{NBSP}%) against each of its 3 models")
+    assert "better than every one of them (adjusted p ≤ 0.012)" in sentence
+    assert "(adjusted p < 0.001)" in ensemble_against_singles("CNN", 0.99, [0.98], [0.0001])
+
+
+def test_ensemble_against_some_none_or_worse():
+    some = ensemble_against_singles("improved CNN", 0.9967, [0.9953, 0.9957, 0.9963], [0.02, 0.09, 0.5])
+    assert "better than 1 of the 3 (adjusted p ≤ 0.020)" in some and "not significant" in some
+    none = ensemble_against_singles("improved CNN", 0.9967, [0.9963, 0.9965], [0.6, 0.8])
+    assert "no significant difference from any of them (smallest adjusted p 0.600)" in none
+    worse = ensemble_against_singles("CNN", 0.98, [0.99, 0.985], [0.01, 0.3])
+    assert "worse than 1 of the 2" in worse
+    with pytest.raises(ValueError, match="one adjusted p per single model"):
+        ensemble_against_singles("CNN", 0.98, [0.99], [])
+
+
+def test_time_to_target_with_a_reference_that_falls_short_or_reaches_it():
+    reached = {"seconds": 41.8, "test_accuracy": 0.9917, "epochs": 1.6}
+    short = time_to_target(
+        "improved CNN",
+        "source-style script",
+        0.99,
+        reached,
+        {"seconds": 64.8, "test_accuracy": 0.9891, "epochs": 5},
+    )
+    assert f"reached 99.0{NBSP}% test accuracy after 41.8{NBSP}s" in short and "0.65 of its time" in short
+    assert "does not reach 99.0" in short
+    both = time_to_target(
+        "CNN", "script", 0.99, reached, {"seconds": 64.8, "test_accuracy": 0.9902, "epochs": 5}
+    )
+    assert "falls short" not in both and both.endswith("0.65 of its time.")
+    never = time_to_target(
+        "CNN", "script", 0.99, None, {"seconds": 64.8, "test_accuracy": 0.9902, "epochs": 5}
+    )
+    assert "did not reach 99.0" in never and "took 64.8" in never

@@ -62,6 +62,226 @@ def train_against_validation(curves: pd.DataFrame, label: str) -> str:
     return f"The {label}'s training accuracy {where} (last epoch: {gap:+.2f} points)."
 
 
+def gap_against_strength(
+    sweep: pd.DataFrame,
+    label: str,
+    reference: dict,
+    stronger: str = "larger",
+    chance: float = 0.1,
+    fit_drop: float = 0.02,
+) -> str:
+    """What one regularizer's sweep shows about the train − validation gap, read off its table.
+
+    `sweep`: one row per setting with value, train_accuracy, validation_accuracy and gap (fractions);
+    `reference`: the same run without a regularizer (train_accuracy, gap); `stronger`: "larger" when a
+    larger value regularizes more (penalties, dropout), "smaller" when a smaller one does (max-norm
+    radius); `chance`: the accuracy of guessing (1 / classes); `fit_drop`: how far (fraction) the training
+    accuracy must fall below the reference's before the sentence says the network fits its training
+    images less. Says whether the gap shrinks at every step from the weakest to the strongest setting,
+    which settings leave a larger gap than no regularizer, and where a small gap only reflects a training
+    accuracy that fell too (down to chance level). Raises ValueError for an empty sweep or an unknown
+    `stronger`."""
+    if stronger not in ("larger", "smaller"):
+        raise ValueError(f"stronger must be 'larger' or 'smaller', got {stronger!r}")
+    if sweep.empty:
+        raise ValueError(f"the {label} sweep has no settings")
+    rows = sweep.sort_values("value", ascending=stronger == "larger").reset_index(drop=True)
+    gaps = [f"{100 * gap:.2f}" for gap in rows["gap"]]
+    names = [f"{value:g}" for value in rows["value"]]
+    head = (
+        f"From the weakest to the strongest setting ({label} {listed(names)}) the train − validation gap "
+        f"is {listed(gaps)}\N{NO-BREAK SPACE}points (without a regularizer: "
+        f"{100 * reference['gap']:.2f}\N{NO-BREAK SPACE}points)."
+    )
+    steps = rows["gap"].diff().iloc[1:]
+    if len(rows) < 2:
+        trend = ""
+    elif (steps < 0).all():
+        trend = " It shrinks at every step."
+    elif (steps > 0).all():
+        trend = " It grows at every step: a stronger setting leaves a larger gap."
+    else:
+        rise = int(steps[steps >= 0].index[0])
+        trend = (
+            f" It does not shrink steadily: {label} {names[rise]} leaves a gap at least as large as "
+            f"{names[rise - 1]}."
+        )
+    wider = [name for name, gap in zip(names, rows["gap"]) if gap > reference["gap"]]
+    if len(wider) == len(rows):
+        widening = " Every setting leaves a larger gap than no regularizer."
+    elif wider:
+        widening = f" At {label} {listed(wider)} the gap is larger than without a regularizer."
+    else:
+        widening = ""
+    fell = rows[rows["train_accuracy"] < reference["train_accuracy"] - fit_drop]
+    if fell.empty:
+        underfit = ""
+    else:
+        parts = [
+            f"{row['value']:g} ({100 * row['train_accuracy']:.2f}\N{NO-BREAK SPACE}% training, "
+            f"{100 * row['validation_accuracy']:.2f}\N{NO-BREAK SPACE}% validation"
+            + (", chance level" if row["validation_accuracy"] < 1.5 * chance else "")
+            + ")"
+            for _, row in fell.iterrows()
+        ]
+        underfit = (
+            f" At {label} {listed(parts)} the training accuracy itself falls: there a small gap means the "
+            "network fits its training images less, not that it generalises better."
+        )
+    return head + trend + widening + underfit
+
+
+def early_stopping_sweep(sweep: pd.DataFrame) -> str:
+    """What an early-stopping sweep shows: `sweep` has one row per patience (value), with best_epoch (the
+    epoch whose weights were restored, 1-based), epochs_run and validation_accuracy (fraction). When every
+    patience restores the same epoch, the runs end with the same weights and the sweep cannot tell the
+    patiences apart (it is degenerate); the sentence says so. Raises ValueError for an empty sweep."""
+    if sweep.empty:
+        raise ValueError("the early-stopping sweep has no settings")
+    rows = sweep.sort_values("value")
+    stops = listed(
+        [
+            f"patience {row['value']:g} stopped after {count_text(int(row['epochs_run']), 'epoch')} "
+            f"and restored epoch {int(row['best_epoch'])}"
+            for _, row in rows.iterrows()
+        ]
+    )
+    if len(rows) == 1:
+        return f"With a single patience, {stops}; there is no other patience to compare it with."
+    if rows["best_epoch"].nunique() == 1:
+        return (
+            f"{stops[:1].upper()}{stops[1:]}: every patience restores the same epoch, so the runs end "
+            "with the same weights and the same validation accuracy "
+            f"({100 * rows['validation_accuracy'].iloc[0]:.2f}\N{NO-BREAK SPACE}%). This sweep is "
+            "degenerate: a longer patience only trains longer before it stops, and the sweep cannot tell "
+            "the patiences apart."
+        )
+    best = rows.loc[rows["validation_accuracy"].idxmax()]
+    return (
+        f"{stops[:1].upper()}{stops[1:]}. The patiences restore different epochs; the best validation "
+        f"accuracy is patience {best['value']:g}'s "
+        f"({100 * best['validation_accuracy']:.2f}\N{NO-BREAK SPACE}%)."
+    )
+
+
+def ablation_sentence(rows: list[dict], reference_label: str) -> str:
+    """What an ablation shows, from one verdict per removed ingredient (`difference_verdict` of the paired
+    difference "without it" minus the full recipe): `rows` has ingredient (readable name), verdict and
+    mean (fraction). Removing an ingredient whose verdict is "worse" costs accuracy (it carries part of the
+    gain); "better" means the recipe does better without it; "inconclusive" and "no interval" mean the
+    seeds cannot tell. Raises ValueError for no rows."""
+    if not rows:
+        raise ValueError("the ablation has no removed ingredients")
+
+    def named(verdict):
+        return [
+            f"{row['ingredient']} ({100 * row['mean']:+.2f}\N{NO-BREAK SPACE}points)"
+            for row in rows
+            if row["verdict"] == verdict
+        ]
+
+    worse, better = named("worse"), named("better")
+    inconclusive, single = named("inconclusive"), named("no interval")
+    parts = []
+    if worse:
+        parts.append(
+            f"Removing {listed(worse)} from the {reference_label} lowers the validation accuracy: the "
+            "paired interval lies below zero, so "
+            + ("this ingredient carries" if len(worse) == 1 else "these ingredients carry")
+            + " part of the gain."
+        )
+    if better:
+        parts.append(
+            f"Without {listed(better)} the validation accuracy is higher (the paired interval lies above "
+            "zero): " + ("it does" if len(better) == 1 else "they do") + " not help here."
+        )
+    if inconclusive and not worse and not better:
+        parts.append(
+            "For every removal the paired interval contains zero: the seeds cannot tell whether any of "
+            "these ingredients helps, and removing one may cost nothing or as much as its interval allows."
+        )
+    elif inconclusive:
+        one = len(inconclusive) == 1
+        parts.append(
+            f"For {listed(inconclusive)} the paired interval contains zero: the seeds cannot tell whether "
+            + ("it helps, and removing it" if one else "they help, and removing one")
+            + " may cost nothing or as much as "
+            + ("the" if one else "its")
+            + " interval allows."
+        )
+    if single:
+        parts.append(f"For {listed(single)} a single seed gives no interval to judge the difference against.")
+    return " ".join(parts)
+
+
+def _p_bound(p: float) -> str:
+    """'≤ 0.012' or '< 0.001': an upper bound of p-values as the reports print it."""
+    return "< 0.001" if p < 0.001 else f"≤ {p:.3f}"
+
+
+def ensemble_against_singles(
+    label: str, ensemble: float, singles: list[float], adjusted_p: list[float], alpha: float = 0.05
+) -> str:
+    """The verdict on a seed ensemble against each of its seeds' models on the same test images:
+    `ensemble` and `singles` are test accuracies (fractions), `adjusted_p` the Holm-adjusted p-values of
+    McNemar's exact test, one per seed. A test counts where its adjusted p is below `alpha`; its direction
+    is that of the accuracy difference. Raises ValueError when the lists differ in length or are empty."""
+    if not singles or len(singles) != len(adjusted_p):
+        raise ValueError(f"need one adjusted p per single model, got {len(singles)} and {len(adjusted_p)}")
+    n = len(singles)
+    better = [p for s, p in zip(singles, adjusted_p) if p < alpha and ensemble > s]
+    worse = [p for s, p in zip(singles, adjusted_p) if p < alpha and ensemble < s]
+    head = (
+        f"The {label}'s ensemble ({100 * ensemble:.2f}\N{NO-BREAK SPACE}%) against each of its "
+        f"{count_text(n, 'model')} ({listed([f'{100 * s:.2f}' for s in singles])}\N{NO-BREAK SPACE}%), "
+        "on the same test images (McNemar's exact test, Holm-adjusted): "
+    )
+    largest = max(adjusted_p)
+    if len(better) == n:
+        return head + f"better than every one of them (adjusted p {_p_bound(largest)})."
+    if better and not worse:
+        return (
+            head + f"better than {len(better)} of the {n} (adjusted p {_p_bound(max(better))}); against the "
+            "others the difference is not significant."
+        )
+    if worse:
+        return head + f"worse than {len(worse)} of the {n} (adjusted p {_p_bound(max(worse))})."
+    return (
+        head + f"no significant difference from any of them (smallest adjusted p {min(adjusted_p):.3f}); "
+        "these test images cannot tell the ensemble from its single models."
+    )
+
+
+def time_to_target(
+    label: str, reference_label: str, target: float, reached: dict | None, reference: dict
+) -> str:
+    """The race to a test accuracy `target` (fraction): `reached` is the network's first check at or above
+    it (seconds, test_accuracy, epochs; None when it never got there), `reference` the other script's
+    whole run (seconds, test_accuracy, epochs). The ratio is only a time to the target on both sides when
+    the reference reached it too; otherwise the sentence says the reference's whole run fell short."""
+    goal = f"{100 * target:.1f}\N{NO-BREAK SPACE}%"
+    whole = (
+        f"the {reference_label} took {reference['seconds']:.1f}\N{NO-BREAK SPACE}s for its "
+        f"{count_text(int(reference['epochs']), 'epoch')} "
+        f"({100 * reference['test_accuracy']:.2f}\N{NO-BREAK SPACE}% test accuracy)"
+    )
+    if reached is None:
+        return f"The {label} did not reach {goal} test accuracy within its schedule; {whole}."
+    ratio = reached["seconds"] / reference["seconds"]
+    head = (
+        f"The {label} reached {goal} test accuracy after {reached['seconds']:.1f}\N{NO-BREAK SPACE}s of "
+        f"training ({100 * reached['test_accuracy']:.2f}\N{NO-BREAK SPACE}% after "
+        f"{reached['epochs']:.2f} epochs); {whole}: {ratio:.2f} of its time."
+    )
+    if reference["test_accuracy"] >= target:
+        return head
+    return (
+        head
+        + f" The {reference_label} does not reach {goal} in its run at all, so the ratio compares a time "
+        "to the target with a whole run that falls short of it."
+    )
+
+
 def steadiness(stability: pd.DataFrame) -> str:
     """Which network's validation accuracy evolves most steadily, from a `validation_stability` table
     with a `model` column (one row per validation run), by two criteria: the mean absolute change per

@@ -152,6 +152,14 @@ def _unique_numbers(values: list) -> list:
     return values
 
 
+def _unique_names(values: list) -> list:
+    """Names listed once each."""
+    twice = sorted({value for value in values if values.count(value) > 1})
+    if twice:
+        raise ValueError(f"{', '.join(map(repr, twice))} listed twice; remove one")
+    return values
+
+
 Seeds = Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1), AfterValidator(_unique_numbers)]
 Values = Annotated[list[float], AfterValidator(_unique_numbers)]
 
@@ -236,6 +244,24 @@ class FinalRecipe(Schema):
     epochs: Epochs
 
 
+AblationIngredient = Literal["dropout", "max_norm", "shifts", "schedule", "batch_size", "epochs"]
+
+
+class SweepsBest(Schema):
+    """The alternative recipe: the final recipe with the sweeps' best dropout rate and max-norm radius."""
+
+    dropout: Rate
+    max_norm: Annotated[float, Field(gt=0, le=100)] | None
+
+
+class Ablation(Schema):
+    """The final recipe and its ablation on the validation split: each ingredient removed on its own."""
+
+    seeds: Seeds
+    remove: Annotated[list[AblationIngredient], AfterValidator(_unique_names)]
+    sweeps_best: SweepsBest | None = None
+
+
 class RegularizationParams(Schema):
     (
         """Regularization notebook (notebooks/03_regularization.py): a 784-1024-512-10 network from """
@@ -250,6 +276,7 @@ class RegularizationParams(Schema):
     sweep: SweepProtocol
     sweeps: Sweeps
     final: FinalRecipe
+    ablation: Ablation
     gallery_size: GallerySize
 
 

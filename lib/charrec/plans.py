@@ -53,9 +53,45 @@ def dense_baseline(params) -> list[RunSpec]:
     return validation + final
 
 
+# 03's ablation: what removing each ingredient of the final recipe means (the sweeps' protocol where the
+# recipe departs from it)
+ABLATION_INGREDIENTS = {
+    "dropout": "dropout rate 0",
+    "max_norm": "no max-norm constraint",
+    "shifts": "no random shifts",
+    "schedule": "the sweeps' constant learning rate instead of the cosine schedule",
+    "batch_size": "the sweeps' batch size",
+    "epochs": "the sweeps' epoch count",
+}
+
+
+def without(ingredient: str, recipe: dict, sweep) -> dict:
+    """The `RunSpec` arguments of the final recipe (`recipe`: model, options, epochs, batch_size,
+    learning_rate, schedule) with one ingredient removed (`ABLATION_INGREDIENTS`); `sweep` is the
+    sweeps' protocol (`SweepProtocol`), whose learning rate, batch size and epochs replace the recipe's.
+    Raises ParamsError for an unknown ingredient."""
+    options = recipe["options"]
+    changes = {
+        "dropout": {"options": {**options, "dropout": 0.0}},
+        "max_norm": {"options": {**options, "max_norm": None}},
+        "shifts": {"options": {**options, "shift_fraction": 0.0}},
+        "schedule": {"schedule": "constant", "learning_rate": sweep.learning_rate},
+        "batch_size": {"batch_size": sweep.batch_size},
+        "epochs": {"epochs": sweep.epochs},
+    }
+    if ingredient not in changes:
+        raise ParamsError(
+            f"params/03_regularization.yaml: 'ablation.remove': unknown ingredient {ingredient!r}; "
+            f"known: {', '.join(changes)}"
+        )
+    return {**recipe, **changes[ingredient]}
+
+
 def regularization(params) -> list[RunSpec]:
     """03: the unregularized network, one run per sweep value (one regularizer at a time, on a training
-    subset), the final recipe validated on 50,000 images, and the final recipe on 60,000 per seed."""
+    subset), the final recipe validated on 50,000 images with each ablation seed, the same recipe with
+    each ingredient removed in turn and with the sweeps' best values (`ablation`), and the final recipe
+    on 60,000 per seed."""
     network = {"hidden_units": list(params.hidden_units), "name": "dense_regularized"}
     sweep = params.sweep
     on_subset = dict(
@@ -137,17 +173,45 @@ def regularization(params) -> list[RunSpec]:
                         **on_subset,
                     )
                 )
-    runs.append(
+    ablation = params.ablation
+    validated = dict(validate_every_epoch=True, score=True)
+    runs += [
         RunSpec(
-            key=f"combination-seed{params.seeds[0]}",
-            seed=params.seeds[0],
-            validate_every_epoch=True,
-            keep_model=True,
-            score=True,
+            key=f"combination-seed{seed}",
+            seed=seed,
+            keep_model=seed == ablation.seeds[0],
             labels={"kind": "combination", "value": None},
+            **validated,
             **with_recipe,
         )
-    )
+        for seed in ablation.seeds
+    ]
+    for ingredient in ablation.remove:
+        runs += [
+            RunSpec(
+                key=f"ablation-{ingredient}-seed{seed}",
+                seed=seed,
+                labels={"kind": "ablation", "value": ingredient},
+                **validated,
+                **without(ingredient, with_recipe, sweep),
+            )
+            for seed in ablation.seeds
+        ]
+    if ablation.sweeps_best:
+        best = ablation.sweeps_best
+        runs += [
+            RunSpec(
+                key=f"sweeps_best-seed{seed}",
+                seed=seed,
+                labels={"kind": "sweeps_best", "value": None},
+                **validated,
+                **{
+                    **with_recipe,
+                    "options": {**with_recipe["options"], "dropout": best.dropout, "max_norm": best.max_norm},
+                },
+            )
+            for seed in ablation.seeds
+        ]
     runs += [
         RunSpec(
             key=f"final-seed{seed}",
