@@ -5,6 +5,8 @@ import pytest
 
 from charrec.findings import (
     ablation_sentence,
+    against_published,
+    against_seeds,
     count_text,
     difference_sentence,
     difference_verdict,
@@ -21,6 +23,7 @@ from charrec.findings import (
     time_to_target,
     times_text,
     train_against_validation,
+    tuned_value_check,
 )
 
 
@@ -296,3 +299,50 @@ def test_time_to_target_with_a_reference_that_falls_short_or_reaches_it():
         "CNN", "script", 0.99, None, {"seconds": 64.8, "test_accuracy": 0.9902, "epochs": 5}
     )
     assert "did not reach 99.0" in never and "took 64.8" in never
+
+
+def grid(values, accuracies):
+    return pd.DataFrame({"value": values, "validation_accuracy": accuracies})
+
+
+def test_tuned_value_check_final_is_the_best_inside_the_grid():
+    text = tuned_value_check("k-NN", "k", 3, grid([1, 3, 5, 7], [0.970, 0.9736, 0.972, 0.971]))
+    assert text == f"For the k-NN, the best k on validation is 3 (97.36{NBSP}%); the final model uses 3."
+
+
+def test_tuned_value_check_final_is_not_the_best():
+    text = tuned_value_check("logistic regression", "C", 1, grid([0.01, 0.1, 1], [0.9176, 0.9255, 0.9251]))
+    assert "the best C on validation is 0.1 (92.55" in text
+    assert f"not the final model's 1 (0.04{NBSP}points lower on validation)" in text
+    assert "not the validated choice" in text
+
+
+def test_tuned_value_check_best_at_either_end_and_ties_and_one_value():
+    upper = tuned_value_check("SVM", "C", 100, grid([1, 10, 100], [0.97, 0.98, 0.99]))
+    assert "the final model uses 100. It is the largest value tried: a larger C might do better" in upper
+    lower = tuned_value_check("SVM", "C", 1, grid([1, 10, 100], [0.99, 0.98, 0.97]))
+    assert "It is the smallest value tried: a smaller C might do better" in lower
+    tie = tuned_value_check("k-NN", "k", 5, grid([3, 5, 7], [0.97, 0.98, 0.98]))
+    assert "shared by 5 and 7 (98.00" in tie and "the final model uses 5." in tie and "largest" not in tie
+    single = tuned_value_check("k-NN", "k", 3, grid([3], [0.97]))
+    assert single.endswith("With a single value there was nothing to choose from.")
+
+
+def test_against_seeds_above_below_within_and_one_seed():
+    seeds = [0.979, 0.9802, 0.9775]
+    assert against_seeds("SVM", 0.986, "dense network", seeds) == (
+        f"The SVM (98.60{NBSP}%) scores above every one of the dense network's 3 seeds (97.75–98.02{NBSP}%)."
+    )
+    assert "scores below every one of" in against_seeds("k-NN", 0.97, "dense network", seeds)
+    assert "scores within the range of" in against_seeds("k-NN", 0.978, "dense network", seeds)
+    assert f"1 seed (97.90{NBSP}%)" in against_seeds("k-NN", 0.97, "dense network", [0.979])
+
+
+def test_against_published_lower_higher_and_same_at_the_published_precision():
+    published = [("k-NN", 0.050, "LeCun et al. 1998"), ("L2 k-NN", 0.0309, "Wilder")]
+    assert against_published("k-NN", 0.0295, published) == (
+        f"The k-NN's test error, 2.95{NBSP}%, is lower than the 5.0{NBSP}% of LeCun et al. 1998's k-NN and "
+        f"lower than the 3.09{NBSP}% of Wilder's L2 k-NN."
+    )
+    assert f"higher than the 1.4{NBSP}%" in against_published("SVM", 0.016, [("SVM", 0.014, "X")])
+    assert f"the same as the 12.0{NBSP}%" in against_published("linear", 0.1204, [("linear", 0.12, "X")])

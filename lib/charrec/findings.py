@@ -416,3 +416,76 @@ def paired_seeds_needed(sd: float, effect: float, alpha: float = 0.05, power: fl
         if achieved >= power or n >= 10_000:
             return n
         n += 1
+
+
+def _value_text(value) -> str:
+    """A hyper-parameter value as the reports print it: 1, 0.01, 100 (no trailing zeros)."""
+    return f"{value:g}"
+
+
+def tuned_value_check(label: str, tuned: str, final, grid: pd.DataFrame) -> str:
+    """Whether a baseline's final value of its tuned hyper-parameter is the best of its validation runs,
+    and whether that best lies at an end of the grid (then a value beyond it might do better).
+
+    `grid`: one row per validation run with columns value and validation_accuracy (fraction); `final` is the
+    value the final model uses (params). Values with the same validation accuracy as the best are ties."""
+    grid = grid.sort_values("value")
+    best = grid["validation_accuracy"].max()
+    tied = grid[grid["validation_accuracy"] >= best - 1e-9]
+    top = tied["value"].tolist()
+    by_value = dict(zip(grid["value"], grid["validation_accuracy"]))
+    head = f"For the {label}, the best {tuned} on validation is "
+    if len(top) > 1:
+        head += f"shared by {listed([_value_text(v) for v in top])} ({100 * best:.2f}\N{NO-BREAK SPACE}%)"
+    else:
+        head += f"{_value_text(top[0])} ({100 * best:.2f}\N{NO-BREAK SPACE}%)"
+    if any(float(final) == float(v) for v in top):
+        verdict = f"; the final model uses {_value_text(final)}."
+    else:
+        gap = 100 * (best - by_value.get(final, float("nan")))
+        verdict = (
+            f", not the final model's {_value_text(final)} ({gap:.2f}\N{NO-BREAK SPACE}points lower on "
+            "validation): its test result is not the validated choice."
+        )
+    values = grid["value"].tolist()
+    if len(values) < 2:
+        edge = " With a single value there was nothing to choose from."
+    elif top == [values[-1]]:
+        edge = f" It is the largest value tried: a larger {tuned} might do better still."
+    elif top == [values[0]]:
+        edge = f" It is the smallest value tried: a smaller {tuned} might do better still."
+    else:
+        edge = ""
+    return head + verdict + edge
+
+
+def against_seeds(label: str, accuracy: float, reference_label: str, reference: list[float]) -> str:
+    """Where one deterministic model's test accuracy lies against the per-seed test accuracies of another
+    model (fractions): above every seed, below every seed, or within their range."""
+    low, high = min(reference), max(reference)
+    seeds = count_text(len(reference), "seed")
+    span = (
+        f"{100 * low:.2f}\N{NO-BREAK SPACE}%"
+        if len(reference) == 1
+        else f"{100 * low:.2f}–{100 * high:.2f}\N{NO-BREAK SPACE}%"
+    )
+    where = f"the {reference_label}'s {seeds} ({span})"
+    if accuracy > high:
+        return f"The {label} ({100 * accuracy:.2f}\N{NO-BREAK SPACE}%) scores above every one of {where}."
+    if accuracy < low:
+        return f"The {label} ({100 * accuracy:.2f}\N{NO-BREAK SPACE}%) scores below every one of {where}."
+    return f"The {label} ({100 * accuracy:.2f}\N{NO-BREAK SPACE}%) scores within the range of {where}."
+
+
+def against_published(label: str, error: float, published: list[tuple[str, float, str]]) -> str:
+    """A model's test error against published test errors of the same kind of model: lower, higher or the
+    same at the published figure's precision (a figure given as 5.0 % is matched by 4.95–5.05 %).
+
+    `error` and the published errors are fractions; `published`: (what was published, error, source)."""
+    parts = []
+    for what, value, source in published:
+        decimals = max(len(f"{100 * value:.4g}".partition(".")[2]), 1)
+        ours, theirs = round(100 * error, decimals), round(100 * value, decimals)
+        relation = "lower than" if ours < theirs else "higher than" if ours > theirs else "the same as"
+        parts.append(f"{relation} the {100 * value:.{decimals}f}\N{NO-BREAK SPACE}% of {source}'s {what}")
+    return f"The {label}'s test error, {100 * error:.2f}\N{NO-BREAK SPACE}%, is {listed(parts)}."

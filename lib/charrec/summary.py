@@ -20,7 +20,9 @@ from .report import git_commit
 def model_table(metrics: dict[str, NotebookMetrics]) -> pd.DataFrame:
     """One row per tested model of every notebook (validation-only models, e.g. the unregularized network,
     are left out). `classes` is the number of classes a model tells apart where its metrics record it
-    (05's merged 4-class task), else empty: all of its dataset's classes."""
+    (05's merged 4-class task), else empty: all of its dataset's classes. `published`: a published test
+    accuracy of the same kind of model where its metrics record one (02's classical baselines, LeCun et al.
+    1998), else empty; `epochs` is empty for a model fitted once (scikit-learn)."""
     rows = []
     for notebook, content in metrics.items():
         for key, model in content.models.items():
@@ -41,6 +43,7 @@ def model_table(metrics: dict[str, NotebookMetrics]) -> pd.DataFrame:
                     "test accuracy": model.test_accuracy_mean,
                     "sd": model.test_accuracy_sd,
                     "source report": model.source_test_accuracy,
+                    "published": getattr(model, "published_test_accuracy", None),
                 }
             )
     return pd.DataFrame(rows)
