@@ -127,3 +127,20 @@ def test_accuracy_ticks_carry_the_digits_they_need_and_no_trailing_zeros():
     labels = [label.get_text() for label in axis.get_yticklabels() if label.get_text()]
     assert labels and all(label.endswith("%") for label in labels)
     assert "95.6%" in labels and not any(label.endswith("0%") and "." in label for label in labels), labels
+
+
+def test_compared_confusion_matrices_share_one_colour_scale_and_readable_fonts():
+    few = np.diag([98, 97, 99]) + np.array([[0, 2, 0], [3, 0, 0], [0, 1, 0]])
+    many = np.diag([90, 97, 99]) + np.array([[0, 10, 0], [3, 0, 0], [0, 1, 0]])
+    fig = figures.confusion_comparison({"without BN": few, "with BN": many}, ["0/6", "1/7", "2/3/5/8"])
+    images = [axis.images[0] for axis in fig.axes if axis.images]
+    assert len(images) == 2 and {image.get_clim() for image in images} == {(0, 10.0)}  # 10 of 100: 10 %
+    assert fig.get_figwidth() <= 5.8  # shown unscaled in the PDF
+    texts = [
+        text for axis in fig.axes for text in (*axis.texts, *axis.get_xticklabels(), *axis.get_yticklabels())
+    ]
+    assert min(text.get_fontsize() for text in texts) >= 7
+    assert "10.0" in {text.get_text() for text in fig.axes[1].texts}  # share of the true class's images
+    figures.plt.close(fig)
+    with pytest.raises(ValueError, match="panel 'with BN': matrix of shape \\(2, 2\\), expected \\(3, 3\\)"):
+        figures.confusion_comparison({"with BN": np.eye(2)}, ["a", "b", "c"])

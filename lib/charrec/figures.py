@@ -238,3 +238,71 @@ def sweep_curve(
             _integer_ticks(axis)  # a patience in epochs, a whole-number radius
     fig.tight_layout()
     return fig
+
+
+def confusion_comparison(panels: dict[str, np.ndarray], class_names, columns: int = 2) -> plt.Figure:
+    """Row-normalised confusion matrices side by side on one shared colour scale, so that equal colours
+    mean equal error rates in every panel: `panels` maps a panel title to a (classes, classes) integer
+    matrix of counts (true class by row, predicted by column, e.g. summed over seeds). Each off-diagonal
+    cell shows the percentage of its true class's test images predicted as that column (one decimal;
+    empty where no image was); the diagonal (correct predictions) is left blank. At most 5.8 inches wide,
+    so the PDF shows it unscaled (figures up to 0.9 of the text width, 5.9 inches, keep their size) and
+    every font is 7 pt or more on the page. Raises ValueError for a matrix whose shape does not match
+    `class_names`."""
+    names = [_wrapped(name) for name in class_names]
+    size = len(names)
+    for title, matrix in panels.items():
+        if np.shape(matrix) != (size, size):
+            raise ValueError(
+                f"panel {title!r}: matrix of shape {np.shape(matrix)}, expected ({size}, {size})"
+            )
+    rates = {
+        title: 100 * np.asarray(matrix, float) / np.maximum(np.asarray(matrix).sum(axis=1, keepdims=True), 1)
+        for title, matrix in panels.items()
+    }
+    off_diagonal = {title: np.where(np.eye(size, dtype=bool), np.nan, rate) for title, rate in rates.items()}
+    top = max(float(np.nanmax(rate)) for rate in off_diagonal.values()) or 1.0
+    rows = int(np.ceil(len(panels) / columns))
+    width = 5.8  # inches: the widest figure the PDF shows unscaled
+    cell = min(0.3, (width / columns - 0.8) / size)  # inches per cell, with room for the class labels
+    fig, axes = plt.subplots(
+        rows,
+        columns,
+        figsize=(min(width, columns * (size * cell + 0.8) + 0.4), rows * (size * cell + 0.6) + 0.45),
+        squeeze=False,
+        constrained_layout=True,
+    )
+    rotate = max(len(line) for name in names for line in name.split("\n")) > 2
+    mappable = None
+    for axis, (title, rate) in zip(axes.ravel(), off_diagonal.items()):
+        mappable = axis.imshow(rate, cmap="Reds", vmin=0, vmax=top)
+        for row in range(size):
+            for column in range(size):
+                value = rate[row, column]
+                if row != column and round(value, 1) > 0:  # a share that prints as 0.0 stays empty
+                    axis.text(
+                        column,
+                        row,
+                        f"{value:.1f}",
+                        ha="center",
+                        va="center",
+                        fontsize=7 if size > 6 else 9,
+                        color="white" if value > 0.6 * top else "black",
+                    )
+        axis.set_xticks(
+            range(size), names, fontsize=8, rotation=45 if rotate else 0, ha="right" if rotate else "center"
+        )
+        axis.set_yticks(range(size), names, fontsize=8)
+        axis.set_xlabel("predicted class", fontsize=8)
+        axis.set_ylabel("true class", fontsize=8)
+        axis.set_title(title, fontsize=9)
+        axis.grid(False)
+        axis.tick_params(length=0)
+    for axis in axes.ravel()[len(panels) :]:
+        axis.axis("off")
+    bar = fig.colorbar(
+        mappable, ax=axes.ravel().tolist(), orientation="horizontal", shrink=0.5, aspect=40, pad=0.02
+    )
+    bar.set_label("% of the true class's test images", fontsize=8)
+    bar.ax.tick_params(labelsize=8)
+    return fig
