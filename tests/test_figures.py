@@ -144,3 +144,26 @@ def test_compared_confusion_matrices_share_one_colour_scale_and_readable_fonts()
     figures.plt.close(fig)
     with pytest.raises(ValueError, match="panel 'with BN': matrix of shape \\(2, 2\\), expected \\(3, 3\\)"):
         figures.confusion_comparison({"with BN": np.eye(2)}, ["a", "b", "c"])
+
+
+def test_point_labels_cover_no_point_line_bar_or_other_label():
+    fig, axis = figures.plt.subplots(figsize=(4, 3))
+    x, y = np.array([10.0, 12.0, 100.0, 30.0]), np.array([0.99, 0.99, 0.985, 0.98])
+    axis.plot(x, y, "o")
+    axis.set(xscale="log", xlim=(5, 300), ylim=(0.975, 0.995))
+    axis.axhline(0.9895, linestyle=":")
+    fig.canvas.draw()
+    texts = figures.label_points(
+        axis, x, y, ["first model", "second model", "third", "fourth"], lines=[0.9895], bars=[0, 0, 0.002, 0]
+    )
+    renderer = fig.canvas.get_renderer()
+    boxes = [text.get_window_extent(renderer) for text in texts]
+    assert all(text.get_fontsize() >= 7 for text in texts)
+    for index, first in enumerate(boxes):
+        assert all(not first.overlaps(second) for second in boxes[index + 1 :])
+        for px, py in axis.transData.transform(np.column_stack([x, y])):
+            assert not first.contains(px, py)
+        line_y = axis.transData.transform((10, 0.9895))[1]
+        assert not (first.y0 < line_y < first.y1)
+        assert axis.get_window_extent(renderer).contains(first.x0, first.y0)
+    figures.plt.close(fig)

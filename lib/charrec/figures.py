@@ -306,3 +306,80 @@ def confusion_comparison(panels: dict[str, np.ndarray], class_names, columns: in
     bar.set_label("% of the true class's test images", fontsize=8)
     bar.ax.tick_params(labelsize=8)
     return fig
+
+
+# Where `label_points` tries a label, as (dx, dy, horizontal, vertical alignment) in points from its point:
+# beside it first, then above and below, then the corners, then the same twice and three times as far.
+_LABEL_PLACES = [
+    (dx * scale, dy * scale, ha, va, scale > 1)
+    for scale in (1, 2, 3.5)
+    for dx, dy, ha, va in (
+        (6, 0, "left", "center"),
+        (-6, 0, "right", "center"),
+        (0, 6, "center", "bottom"),
+        (0, -6, "center", "top"),
+        (5, 5, "left", "bottom"),
+        (-5, 5, "right", "bottom"),
+        (5, -5, "left", "top"),
+        (-5, -5, "right", "top"),
+    )
+]
+
+
+def label_points(axis, x, y, labels, lines=(), bars=None, fontsize: float = 8, pad: float = 2.0) -> list:
+    """Name each point (`x`, `y` in data coordinates, `labels` its texts) beside it, where its text covers
+    no point, no other label, no horizontal reference line at a y of `lines` and no vertical error bar
+    (`bars`: one half-length per point, in y units, or None) and stays inside the axes: the first free
+    place of `_LABEL_PLACES`, else the one that covers least; a label placed further away than the nearest
+    places gets a thin line to its point. Draw the figure's final layout (axis limits
+    and scales) before calling. Returns the texts (matplotlib Annotations)."""
+    renderer = axis.figure.canvas.get_renderer()
+    to_pixels = axis.transData.transform
+    box = axis.get_window_extent(renderer)
+    points = to_pixels(np.column_stack([x, y]))
+    obstacles = [(px - 5, py - 5, px + 5, py + 5) for px, py in points]
+    for value in lines:
+        line_y = to_pixels((1, value))[1]
+        obstacles.append((box.x0, line_y - 1.5, box.x1, line_y + 1.5))
+    for (px, _), x_value, y_value, half in zip(points, x, y, bars if bars is not None else [0] * len(points)):
+        if half:
+            low, high = to_pixels((x_value, y_value - half))[1], to_pixels((x_value, y_value + half))[1]
+            obstacles.append((px - 3, low, px + 3, high))
+
+    def overlap(first, second) -> float:
+        width = min(first[2], second[2]) - max(first[0], second[0])
+        height = min(first[3], second[3]) - max(first[1], second[1])
+        return max(0.0, width) * max(0.0, height)
+
+    texts = []
+    for x_value, y_value, text in zip(x, y, labels):
+        best = None
+        for dx, dy, ha, va, far in _LABEL_PLACES:
+            candidate = axis.annotate(
+                text,
+                (x_value, y_value),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                fontsize=fontsize,
+                # a label away from its point gets a thin line to it
+                arrowprops={"arrowstyle": "-", "color": "grey", "linewidth": 0.5, "shrinkB": 4}
+                if far
+                else None,
+            )
+            extent = candidate.get_window_extent(renderer)
+            area = (extent.x0 - pad, extent.y0 - pad, extent.x1 + pad, extent.y1 + pad)
+            outside = extent.width * extent.height - overlap(area, (box.x0, box.y0, box.x1, box.y1))
+            cost = sum(overlap(area, obstacle) for obstacle in obstacles) + max(0.0, outside) * 10
+            if best is None or cost < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (cost, candidate, area)
+            else:
+                candidate.remove()
+            if cost == 0:
+                break
+        texts.append(best[1])
+        obstacles.append(best[2])
+    return texts

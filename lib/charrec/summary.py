@@ -30,6 +30,21 @@ MODEL_NAMES = {
 REPORT_NAMES = {"04_cnn": "CNNs", "05_bn_ablation": "batch-norm ablation"}
 
 
+# The published works behind each dataset's reference points (charrec.references.PUBLISHED_ANCHORS) and
+# the dataset itself, as keys of charrec.references.BIBLIOGRAPHY.
+DATASET_WORKS = {
+    "mnist": ["srivastava2014", "keras-convnet", "deotte-architecture"],
+    "kmnist": ["clanuwat2018"],
+    "fashion_mnist": ["xiao2017"],
+}
+
+
+def cited_works(datasets: list[str]) -> list[str]:
+    """The bibliography keys of the datasets shown (`DATASET_WORKS`), in their order, each once: a
+    dataset that did not run is not cited."""
+    return list(dict.fromkeys(key for dataset in datasets for key in DATASET_WORKS.get(dataset.lower(), [])))
+
+
 def model_name(key: str, model) -> str:
     """A model's readable name: the `label` its metrics record, else `MODEL_NAMES`, else its key with
     spaces for underscores."""
@@ -192,12 +207,12 @@ def scope_sentence(metrics: dict[str, NotebookMetrics]) -> str:
     """What this summary covers: the datasets of the models that ran, and, for each notebook that did not
     run for lack of its data, one sentence saying so (nothing else about that dataset is shown)."""
     shown = [dataset_name(name) for name in datasets_shown(model_table(metrics))]
-    sentence = (
-        f"It covers {listed(shown)}, the {'dataset' if len(shown) == 1 else 'datasets'} of the reports that "
-        "ran."
-        if shown
-        else "No report with tested models ran."
-    )
+    if not shown:
+        sentence = "No report with tested models ran."
+    elif len(shown) == 1:
+        sentence = f"Every report that ran trained and tested its models on {shown[0]}."
+    else:
+        sentence = f"The reports that ran trained and tested their models on {listed(shown)}."
     for notebook, dataset in not_run(metrics).items():
         title = notebook.partition("_")[2].replace("_", " ")
         sentence += (
@@ -214,14 +229,18 @@ def training_images_sentence(models: pd.DataFrame) -> str:
     for notebook, images in zip(models["notebook"], models["train images"]):
         count = None if images is None or pd.isna(images) else int(images)
         reports = by_count.setdefault(count, [])
-        if report_name(notebook)[3:] not in reports:
-            reports.append(report_name(notebook)[3:])
+        if notebook[:2] not in reports:
+            reports.append(notebook[:2])
     known = sorted((count for count in by_count if count is not None), reverse=True)
     if len(known) == 1 and None not in by_count:
         return f"Every model trained on {known[0]:,} images."
-    parts = [f"{count:,} for the {listed(by_count[count])} models" for count in known]
+
+    def of(reports: list[str]) -> str:
+        return f"report{'s' if len(reports) > 1 else ''} {listed(reports)}"
+
+    parts = [f"{count:,} for the models of {of(by_count[count])}" for count in known]
     if None in by_count:
-        parts.append(f"not recorded for the {listed(by_count[None])} models")
+        parts.append(f"not recorded for those of {of(by_count[None])}")
     return "Training images: " + "; ".join(parts) + "."
 
 
@@ -236,8 +255,7 @@ def ensemble_paragraphs(metrics: dict[str, NotebookMetrics]) -> list[str]:
     recorded = cnn.model_extra.get("ensemble_comparisons")
     if recorded:
         return [
-            f"**Does the {comparison['network']}s' ensemble beat its single models?** "
-            + comparison["sentence"]
+            f"**Does an ensemble of {comparison['network']}s beat a single one?** " + comparison["sentence"]
             for comparison in recorded
         ]
     paragraphs = []
@@ -247,7 +265,7 @@ def ensemble_paragraphs(metrics: dict[str, NotebookMetrics]) -> list[str]:
             continue
         name = model_name(key, model)
         paragraphs.append(
-            f"**Does the {name}s' ensemble beat its single models?** Averaging the probabilities of the "
+            f"**Does an ensemble of {name}s beat a single one?** Averaging the probabilities of the "
             f"{count_text(len(model.seeds), 'final ' + name)} gives {_percent(ensemble)} test accuracy, "
             f"against {100 * model.test_accuracy_mean:.2f} ± {100 * model.test_accuracy_sd:.2f}{NBSP}% for "
             "the single models. No paired test of the ensemble against each single model on the same test "
