@@ -228,5 +228,5 @@ def test_per_class_sentence_falls_rises_and_no_change():
     assert text.startswith(
         "With BN the mean number of test errors per seed falls in 1 of 3 classes and rises in 1"
     )
-    assert "largest fall is for 1 (5.0 → 3.0), the largest rise for 2 (3.3 → 4.0)." in text
+    assert "largest fall is for class 1 (5.0 → 3.0), the largest rise for class 2 (3.3 → 4.0)." in text
     assert per_class_sentence(errors.assign(b=errors["a"]), "a", "b", "with BN").endswith("rises in 0.")

@@ -372,7 +372,7 @@ def per_class_sentence(errors: pd.DataFrame, a_column: str, b_column: str, b_lab
     parts = []
 
     def counts(name) -> str:
-        return f"{name} ({errors.loc[name, a_column]:.1f} → {errors.loc[name, b_column]:.1f})"
+        return f"class {name} ({errors.loc[name, a_column]:.1f} → {errors.loc[name, b_column]:.1f})"
 
     if fewer:
         parts.append(f"the largest fall is for {counts(change.idxmin())}")
