@@ -12,15 +12,21 @@ from charrec.findings import (
     difference_verdict,
     early_stopping_sweep,
     ensemble_against_singles,
+    early_lead_sentence,
     fewer_errors,
     gap_against_strength,
     holm,
     listed,
+    mcnemar_sentence,
     paired_seeds_needed,
+    per_class_sentence,
     schedule_check,
+    seeds_needed_sentence,
     shift_verdict,
+    spread_sentence,
     steadiness,
     time_to_target,
+    time_cost_sentence,
     times_text,
     train_against_validation,
     tuned_value_check,
@@ -346,3 +352,82 @@ def test_against_published_lower_higher_and_same_at_the_published_precision():
     )
     assert f"higher than the 1.4{NBSP}%" in against_published("SVM", 0.016, [("SVM", 0.014, "X")])
     assert f"the same as the 12.0{NBSP}%" in against_published("linear", 0.1204, [("linear", 0.12, "X")])
+# --- The batch-normalization ablation (05) ------------------------------------------------------------
+
+
+def test_seeds_needed_sentence_more_than_run_enough_and_no_estimate():
+    short = seeds_needed_sentence(0.0046, 0.004, 3)
+    assert "needs 13 paired seeds" in short and "0.40\N{NO-BREAK SPACE}points" in short
+    assert "this study ran 3, so an interval that contains zero is no evidence" in short
+    assert "enough to detect a difference that large" in seeds_needed_sentence(0.001, 0.004, 5)
+    assert "cannot be estimated" in seeds_needed_sentence(float("nan"), 0.004, 1)
+    assert "no gain to size" in seeds_needed_sentence(0.002, 0.0, 3)
+
+
+def test_mcnemar_sentence_after_holm():
+    def tests(*pairs):
+        return [
+            {"seed": seed, "a_only": a, "b_only": b, "p": p, "p_holm": q}
+            for seed, (a, b, p, q) in enumerate(pairs)
+        ]
+
+    none = mcnemar_sentence(tests((57, 69, 0.33, 0.33), (97, 70, 0.044, 0.13)), 0.05, "without BN", "with BN")
+    assert "0 of 2 pairs differ at the 5\N{NO-BREAK SPACE}% level;" in none
+    assert none.endswith("without the correction seed 1 (p = 0.044) would count.")
+    one = mcnemar_sentence(tests((66, 159, 0.0001, 0.0003), (96, 119, 0.13, 0.27)), 0.05, "without", "with")
+    assert "1 of 2 pairs differs" in one and "(seed 0, with better, adjusted p < 0.001)." in one
+    both = mcnemar_sentence(
+        tests((10, 90, 0.0001, 0.0002), (100, 70, 0.02, 0.02), (40, 60, 0.04, 0.08)), 0.05, "A", "B"
+    )
+    assert "seed 1, A better, adjusted p = 0.020" in both and "seed 2 (p = 0.040) would count as well" in both
+
+
+def test_early_lead_sentence_shrinks_grows_or_reverses():
+    shrinks = early_lead_sentence(
+        "10 classes", [0.936, 0.934], [0.957, 0.951], [0.978, 0.978], [0.98, 0.981], 10
+    )
+    assert "validate at 95.40\N{NO-BREAK SPACE}% against 93.50\N{NO-BREAK SPACE}%" in shrinks
+    assert (
+        "BN ahead for every seed" in shrinks and "the lead shrinks to 0.25\N{NO-BREAK SPACE}points" in shrinks
+    )
+    grows = early_lead_sentence("4 classes", [0.97, 0.96], [0.969, 0.98], [0.97, 0.97], [0.99, 0.99], 10)
+    assert "BN ahead for 1 of 2 seeds" in grows and "the lead grows to 2.00" in grows
+    behind = early_lead_sentence("t", [0.97], [0.96], [0.97], [0.98], 5)
+    assert (
+        "behind by 1.00" in behind
+        and "for no seed" in behind
+        and "after epoch 5 the difference is +1.00" in behind
+    )
+    assert "level on average" in early_lead_sentence("t", [0.97], [0.97], [0.97], [0.97], 5)
+
+
+def test_time_cost_sentence_direction_and_agreement():
+    mixed = time_cost_sentence("10 classes", [179.2, 138.9, 111.8], [171.5, 176.7, 201.9])
+    assert "28\N{NO-BREAK SPACE}% longer" in mixed and "from 0.96× to 1.81×: the seeds disagree" in mixed
+    agree = time_cost_sentence("4 classes", [111, 100.6, 103], [213.2, 249.9, 315.8])
+    assert "148\N{NO-BREAK SPACE}% longer" in agree and "the same direction for every seed" in agree
+    assert "10\N{NO-BREAK SPACE}% shorter" in time_cost_sentence("t", [100, 100], [90, 90])
+    assert "about as long" in time_cost_sentence("t", [100], [100.2]) and "ratio" not in time_cost_sentence(
+        "t", [100], [100.2]
+    )
+
+
+def test_spread_sentence_f_test_branches():
+    same = spread_sentence("without BN", [0.9799, 0.9757, 0.9825], "with BN", [0.9822, 0.985, 0.9831])
+    assert "0.34\N{NO-BREAK SPACE}points without BN and 0.14\N{NO-BREAK SPACE}points with BN" in same
+    assert "with 3 seeds each, an F test cannot tell these spreads apart (p = 0.296)" in same
+    wide = [0.95, 0.99, 0.97, 0.93, 1.0, 0.96]
+    narrow = [0.970, 0.9701, 0.9699, 0.9702, 0.9698, 0.97]
+    assert "finds the spread smaller with B (p < 0.001)" in spread_sentence("A", wide, "with B", narrow)
+    assert "no spread over seeds" in spread_sentence("A", [0.9], "B", [0.9, 0.91])
+    assert "leaves no ratio to test" in spread_sentence("A", [0.9, 0.9], "B", [0.9, 0.91])
+
+
+def test_per_class_sentence_falls_rises_and_no_change():
+    errors = pd.DataFrame({"a": [1.0, 5.0, 3.3], "b": [1.0, 3.0, 4.0]}, index=["0", "1", "2"])
+    text = per_class_sentence(errors, "a", "b", "with BN")
+    assert text.startswith(
+        "With BN the mean number of test errors per seed falls in 1 of 3 classes and rises in 1"
+    )
+    assert "largest fall is for class 1 (5.0 → 3.0), the largest rise for class 2 (3.3 → 4.0)." in text
+    assert per_class_sentence(errors.assign(b=errors["a"]), "a", "b", "with BN").endswith("rises in 0.")

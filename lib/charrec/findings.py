@@ -5,7 +5,9 @@ numbers alone; `tests/test_findings.py` covers every branch. Static prose stays 
 Markdown cells. Accuracies are fractions; differences are printed in percentage points.
 """
 
+import numpy as np
 import pandas as pd
+from scipy.stats import f as f_distribution
 from scipy.stats import nct, t
 
 
@@ -489,3 +491,182 @@ def against_published(label: str, error: float, published: list[tuple[str, float
         relation = "lower than" if ours < theirs else "higher than" if ours > theirs else "the same as"
         parts.append(f"{relation} the {100 * value:.{decimals}f}\N{NO-BREAK SPACE}% of {source}'s {what}")
     return f"The {label}'s test error, {100 * error:.2f}\N{NO-BREAK SPACE}%, is {listed(parts)}."
+# --- The batch-normalization ablation (05) and the summary (07) ---------------------------------------
+
+NBSP = "\N{NO-BREAK SPACE}"
+
+
+def _points(value: float, sign: bool = False) -> str:
+    """A difference of accuracies (fraction) in percentage points, its unit on the same line."""
+    return f"{100 * value:{'+' if sign else ''}.2f}{NBSP}points"
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:.2f}{NBSP}%"
+
+
+def seeds_needed_sentence(
+    sd: float, effect: float, seeds_run: int, alpha: float = 0.05, power: float = 0.8
+) -> str:
+    """How many paired seeds it takes to detect `effect` (the source's difference, a fraction of accuracy)
+    at the observed sd of the paired differences `sd` (fraction), with `power` at level `alpha`
+    (`paired_seeds_needed`), against the `seeds_run` this study ran. No estimate when the differences do
+    not vary (sd 0 or NaN: one seed) or the source reports no difference."""
+    if not sd > 0:
+        return (
+            "The paired differences do not vary over these seeds, so the number of seeds needed cannot be "
+            "estimated."
+        )
+    if effect == 0:
+        return "The source reports no difference, so there is no gain to size the number of seeds for."
+    needed = paired_seeds_needed(sd, effect, alpha, power)
+    head = (
+        f"At the observed standard deviation of the paired differences ({_points(sd)}), a paired t-test "
+        f"needs {count_text(needed, 'paired seed')} to detect the source's difference of "
+        f"{_points(abs(effect))} "
+        f"with {100 * power:.0f}{NBSP}% power at the {100 * alpha:.0f}{NBSP}% level (Cohen 1988)"
+    )
+    if needed > seeds_run:
+        return (
+            f"{head}; this study ran {seeds_run}, so an interval that contains zero is no evidence that the "
+            "difference is absent. The estimate is itself rough: the standard deviation rests on "
+            f"{count_text(seeds_run, 'pair')}."
+        )
+    return f"{head}; this study ran {seeds_run}, enough to detect a difference that large."
+
+
+def mcnemar_sentence(tests: list[dict], alpha: float, a_label: str, b_label: str) -> str:
+    """The per-seed McNemar tests of one task, read after Holm's correction. `tests`: one dict per seed
+    with `seed`, `a_only` and `b_only` (images only A or only B gets right), `p` and `p_holm` (the
+    Holm-adjusted p over these tests). Names the pairs that differ and which model is better; says when a
+    pair would count without the correction."""
+    level = f"the {100 * alpha:.0f}{NBSP}% level"
+    adjusted = [test for test in tests if test["p_holm"] < alpha]
+    lost = [test for test in tests if test["p"] < alpha <= test["p_holm"]]
+
+    def pair(test: dict, key: str) -> str:
+        better = b_label if test["b_only"] > test["a_only"] else a_label
+        p = test[key]
+        return f"seed {test['seed']}, {better} better, {'adjusted ' if key == 'p_holm' else ''}p {_p(p)}"
+
+    head = (
+        f"McNemar's test per seed, Holm-adjusted over the {count_text(len(tests), 'test')}: "
+        f"{len(adjusted)} of {len(tests)} pairs {'differs' if len(adjusted) == 1 else 'differ'} at {level}"
+    )
+    head += f" ({'; '.join(pair(test, 'p_holm') for test in adjusted)})" if adjusted else ""
+    if lost:
+        which = listed([f"seed {test['seed']} (p {_p(test['p'])})" for test in lost])
+        head += f"; without the correction {which} would count{' as well' if adjusted else ''}"
+    return head + "."
+
+
+def _p(p: float) -> str:
+    """'= 0.044' or '< 0.001', to follow the letter p in a sentence."""
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+def early_lead_sentence(
+    task: str, first_without, first_with, last_without, last_with, last_epoch: int
+) -> str:
+    """BN's head start: mean validation accuracy (fractions, one value per seed, paired by position) after
+    the first and after the last epoch, without and with BN, for one task."""
+    first_without, first_with = np.asarray(first_without, float), np.asarray(first_with, float)
+    lead_first = float(first_with.mean() - first_without.mean())
+    lead_last = float(np.mean(last_with) - np.mean(last_without))
+    ahead, seeds = int((first_with > first_without).sum()), len(first_with)
+    if lead_first > 0:
+        start = f"ahead by {_points(lead_first)}"
+    elif lead_first < 0:
+        start = f"behind by {_points(-lead_first)}"
+    else:
+        start = "level"
+    per_seed = (
+        "for every seed"
+        if ahead == seeds
+        else "for no seed"
+        if ahead == 0
+        else f"for {ahead} of {seeds} seeds"
+    )
+    head = (
+        f"{task}: after the first epoch the models with BN validate at {_percent(first_with.mean())} against "
+        f"{_percent(first_without.mean())} without ({start} on average; BN ahead {per_seed})"
+    )
+    if lead_first > 0 and 0 <= lead_last < lead_first:
+        end = f"the lead shrinks to {_points(lead_last)} by epoch {last_epoch}"
+    elif lead_first > 0 and lead_last >= lead_first:
+        end = f"the lead grows to {_points(lead_last)} by epoch {last_epoch}"
+    else:
+        end = f"after epoch {last_epoch} the difference is {_points(lead_last, sign=True)}"
+    return f"{head}; {end}."
+
+
+def time_cost_sentence(task: str, seconds_without, seconds_with) -> str:
+    """What BN costs in training time for one task: the ratio of the mean training seconds per run with
+    and without BN, and the paired (same seed, same position) ratios' range, which says whether every
+    seed agrees on the direction."""
+    seconds_without, seconds_with = np.asarray(seconds_without, float), np.asarray(seconds_with, float)
+    ratio = float(seconds_with.mean() / seconds_without.mean())
+    paired = seconds_with / seconds_without
+    if ratio > 1.005:
+        change = f"{100 * (ratio - 1):.0f}{NBSP}% longer"
+    elif ratio < 0.995:
+        change = f"{100 * (1 - ratio):.0f}{NBSP}% shorter"
+    else:
+        change = "about as long"
+    head = (
+        f"{task}: a run with BN took {change} than one without on average "
+        f"({seconds_with.mean():.0f} against {seconds_without.mean():.0f}{NBSP}s)"
+    )
+    if len(paired) < 2:
+        return head + "."
+    spread = f"seed by seed the ratio ranges from {paired.min():.2f}× to {paired.max():.2f}×"
+    if (paired > 1).all() or (paired < 1).all():
+        return f"{head}; {spread}, the same direction for every seed."
+    return f"{head}, but {spread}: the seeds disagree even on the direction."
+
+
+def spread_sentence(a_label: str, a_values, b_label: str, b_values) -> str:
+    """Whether two arms' test accuracies (fractions, one per seed) spread differently over seeds: the two
+    sample standard deviations and a two-sided F test of their ratio (which assumes normally distributed
+    accuracies; with few seeds it detects only large differences)."""
+    a_values, b_values = np.asarray(a_values, float), np.asarray(b_values, float)
+    if len(a_values) < 2 or len(b_values) < 2:
+        return "With a single seed per arm there is no spread over seeds to compare."
+    sd_a, sd_b = a_values.std(ddof=1), b_values.std(ddof=1)
+    head = f"The standard deviation over seeds is {_points(sd_a)} {a_label} and {_points(sd_b)} {b_label}"
+    if sd_a == 0 or sd_b == 0:
+        return f"{head}; an arm whose seeds agree exactly leaves no ratio to test."
+    ratio = sd_b**2 / sd_a**2
+    dfn, dfd = len(b_values) - 1, len(a_values) - 1
+    p = float(min(1.0, 2 * min(f_distribution.cdf(ratio, dfn, dfd), f_distribution.sf(ratio, dfn, dfd))))
+    seeds = (
+        f"{len(a_values)} and {len(b_values)} seeds"
+        if len(a_values) != len(b_values)
+        else (f"{len(a_values)} seeds each")
+    )
+    if p < 0.05:
+        smaller = b_label if sd_b < sd_a else a_label
+        return f"{head}; with {seeds}, an F test finds the spread smaller {smaller} (p {_p(p)})."
+    return f"{head}; with {seeds}, an F test cannot tell these spreads apart (p {_p(p)})."
+
+
+def per_class_sentence(errors: pd.DataFrame, a_column: str, b_column: str, b_label: str) -> str:
+    """How per-class test errors change from A to B: `errors` has one row per class (index: class names)
+    and the mean errors per seed of A and B in `a_column` and `b_column`. Counts the classes with fewer
+    and with more errors under B and names the largest fall and the largest rise."""
+    change = errors[b_column] - errors[a_column]
+    fewer, more = int((change < 0).sum()), int((change > 0).sum())
+    head = (
+        f"{b_label[:1].upper()}{b_label[1:]} the mean number of test errors per seed falls in {fewer} of "
+        f"{len(change)} classes and rises in {more}"
+    )
+    parts = []
+
+    def counts(name) -> str:
+        return f"class {name} ({errors.loc[name, a_column]:.1f} → {errors.loc[name, b_column]:.1f})"
+
+    if fewer:
+        parts.append(f"the largest fall is for {counts(change.idxmin())}")
+    if more:
+        parts.append(f"the largest rise for {counts(change.idxmax())}")
+    return head + ("; " + ", ".join(parts) if parts else "") + "."

@@ -49,8 +49,9 @@ def model_metrics(
     runs: pd.DataFrame, architecture: str, parameters: int, epochs: int, **extra
 ) -> ModelMetrics:
     """A model's entry from its final runs: one row per seed with columns seed, test_accuracy,
-    train_seconds, images_per_second and optionally validation_accuracy. `epochs` None for a model fitted
-    once (scikit-learn)."""
+    train_seconds, images_per_second and optionally validation_accuracy and train_images (recorded when
+    every seed trained on the same number of images). `epochs` None for a model fitted once
+    (scikit-learn)."""
     test_mean, test_sd = mean_sd(runs["test_accuracy"])
     validation = runs["validation_accuracy"].mean() if "validation_accuracy" in runs else None
     fields = dict(
@@ -67,6 +68,8 @@ def model_metrics(
         train_seconds_mean=round(float(runs["train_seconds"].mean()), 2),
         images_per_second_mean=round(float(runs["images_per_second"].mean()), 1),
     )
+    if "train_images" in runs and runs["train_images"].nunique() == 1:  # the summary marks it per model
+        fields["train_images"] = int(runs["train_images"].iloc[0])
     return ModelMetrics(**{**fields, **extra})  # an extra (e.g. validation_accuracy_mean of another run) wins
 
 
