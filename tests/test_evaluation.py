@@ -60,3 +60,12 @@ def test_paired_comparison_and_its_verdict():
     )
     assert "lies below zero: BN is worse" in interval_verdict(-0.003, -0.001, 0.95, worse="BN is worse")
     assert "no interval" in interval_verdict(float("nan"), float("nan"), 0.95)
+
+
+def test_welch_interval_of_two_independent_samples():
+    from charrec.evaluation import welch_interval
+
+    result = welch_interval([0.90, 0.91, 0.92], [0.85, 0.86, 0.84])
+    assert result["mean"] == pytest.approx(-0.06) and result["low"] < -0.06 < result["high"] < 0
+    assert welch_interval([0.9], [0.8, 0.81])["low"] != welch_interval([0.9], [0.8, 0.81])["low"]  # NaN
+    assert welch_interval([0.9, 0.9], [0.8, 0.8]) == pytest.approx({"mean": -0.1, "low": -0.1, "high": -0.1})

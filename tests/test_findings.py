@@ -431,3 +431,97 @@ def test_per_class_sentence_falls_rises_and_no_change():
     )
     assert "largest fall is for class 1 (5.0 → 3.0), the largest rise for class 2 (3.3 → 4.0)." in text
     assert per_class_sentence(errors.assign(b=errors["a"]), "a", "b", "with BN").endswith("rises in 0.")
+
+
+# How the models fail (08)
+
+
+def test_most_robust_lead_beyond_within_or_without_a_spread():
+    from charrec.findings import most_robust
+
+    per_seed = {"simple CNN": [0.91, 0.90, 0.91], "improved CNN": [0.76, 0.77, 0.75]}
+    clear = most_robust(per_seed, {"mean": 0.147, "low": 0.12, "high": 0.17})
+    assert clear.startswith("The simple CNN keeps the highest accuracy over the corruptions (90.7 %")
+    assert "ahead of the improved CNN" in clear and "lies above zero" in clear
+    unclear = most_robust(per_seed, {"mean": 0.01, "low": -0.02, "high": 0.04})
+    assert "contains zero: these seeds cannot tell the two apart" in unclear
+    single = most_robust(per_seed, {"mean": 0.01, "low": float("nan"), "high": float("nan")})
+    assert "no spread to judge the lead against" in single
+    assert most_robust({"simple CNN": [0.9]}, {}) == (
+        "The simple CNN keeps the highest accuracy over the corruptions (90.0 % on average)."
+    )
+
+
+def test_hardest_corruptions_shared_or_not():
+    from charrec.findings import hardest_corruptions
+
+    shared = pd.DataFrame({"fog": [0.1, 0.2], "stripe": [0.3, 0.4], "scale": [0.9, 0.8]}, index=["a", "b"])
+    text = hardest_corruptions(shared, count=2)
+    assert text.startswith("The corruptions that hurt most are fog (15.0 % on average) and stripe (35.0 %")
+    assert text.endswith("Fog is the hardest for every model.")
+    mixed = pd.DataFrame({"fog": [0.1, 0.5], "stripe": [0.3, 0.2]}, index=["a", "b"])
+    assert hardest_corruptions(mixed).endswith("The hardest corruption differs between models.")
+
+
+@pytest.mark.parametrize(
+    "clean, corrupted, ending",
+    [
+        (
+            (0.005, 0.004, 0.006),
+            (0.05, 0.03, 0.07),
+            "Its augmentation buys robustness beyond its clean accuracy.",
+        ),
+        (
+            (0.02, 0.01, 0.03),
+            (0.01, 0.005, 0.015),
+            "It is more robust, but not by more than it is more accurate.",
+        ),
+        ((0.005, 0.004, 0.006), (-0.146, -0.17, -0.12), "the augmentation does not buy robustness here."),
+        ((0.005, 0.004, 0.006), (0.01, -0.02, 0.04), "Off-distribution the seeds cannot tell the two apart."),
+    ],
+)
+def test_augmentation_off_distribution_each_verdict(clean, corrupted, ending):
+    from charrec.findings import augmentation_off_distribution
+
+    def interval(values):
+        return dict(zip(("mean", "low", "high"), values))
+
+    text = augmentation_off_distribution("improved CNN", "simple CNN", interval(clean), interval(corrupted))
+    assert text.startswith("Against the simple CNN, the improved CNN gains ") and text.endswith(ending)
+
+
+def test_overconfidence_all_none_or_some_models():
+    from charrec.findings import overconfidence
+
+    table = pd.DataFrame(
+        {
+            "model": ["dense baseline", "simple CNN"],
+            "temperature": [1.26, 1.16],
+            "ece_before": [0.007, 0.002],
+            "ece_after": [0.003, 0.003],
+            "confident_errors": [0.10, 0.08],
+        }
+    )
+    text = overconfidence(table)
+    assert text.startswith(
+        "Every model is overconfident: the temperature fitted on the validation images is above 1"
+    )
+    assert (
+        "lowers the test ECE of 1 of 2 models" in text and "the dense baseline makes 10 % of its test" in text
+    )
+    assert overconfidence(table.assign(temperature=[0.9, 1.0])).startswith("No model is overconfident")
+    assert overconfidence(table.assign(temperature=[1.2, 0.9])).startswith(
+        "The dense baseline is overconfident (temperature above 1)"
+    )
+
+
+def test_fgsm_against_the_published_maxout_network_every_none_or_some():
+    from charrec.findings import fgsm_against_published
+
+    assert "every model is fooled at least as often" in fgsm_against_published(
+        {"a": 0.05, "b": 0.1}, 0.25, 0.894
+    )
+    assert "every model is fooled less often" in fgsm_against_published({"a": 0.5, "b": 0.3}, 0.25, 0.894)
+    some = fgsm_against_published({"dense baseline": 0.02, "simple CNN": 0.32}, 0.25, 0.894)
+    assert some.startswith("At a step of $\\varepsilon = 0.25$ the errors range from 68.0 % (the simple CNN)")
+    assert "the dense baseline is fooled at least as often as the published maxout network (89.4 %)" in some

@@ -308,3 +308,39 @@ def test_model_metrics_record_the_training_images_when_every_seed_agrees():
     assert model_metrics(runs.assign(train_images=60000), "x", 1, 1).train_images == 60000
     assert not hasattr(model_metrics(runs.assign(train_images=[1, 2]), "x", 1, 1), "train_images")
     assert not hasattr(model_metrics(runs, "x", 1, 1), "train_images")
+
+
+def test_the_table_gains_the_robustness_notebooks_corruption_accuracy_and_ece(tmp_path):
+    model = {
+        "architecture": "784-10",
+        "parameters": 7850,
+        "epochs": 10,
+        "seeds": [0],
+        "test_accuracy": [0.97],
+        "test_accuracy_mean": 0.97,
+        "test_accuracy_sd": 0.0,
+        "train_seconds_mean": 20.0,
+        "images_per_second_mean": 30000.0,
+    }
+    files = {
+        "02_dense_baseline": {"dataset": "mnist", "models": {"dense_baseline": model, "other": model}},
+        "08_how_models_fail": {
+            "dataset": "mnist",
+            "models": {},
+            "robustness": {
+                "dense baseline": {
+                    "notebook": "02_dense_baseline",
+                    "metrics_key": "dense_baseline",
+                    "corruption_accuracy_mean": 0.636,
+                    "ece_before": 0.0069,
+                }
+            },
+        },
+    }
+    for name, content in files.items():
+        (tmp_path / f"{name}.json").write_text(json.dumps(content))
+    table = summary.model_table(read_metrics(tmp_path)).set_index("key")
+    assert list(table.index) == ["dense_baseline", "other"]  # 08 trains nothing: no rows of its own
+    assert table.loc["dense_baseline", "corruption accuracy"] == 0.636
+    assert table.loc["dense_baseline", "ECE"] == 0.0069
+    assert math.isnan(table.loc["other", "ECE"])  # a model 08 does not test

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest, sem, t
+from scipy.stats import binomtest, sem, t, ttest_ind
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from .findings import NBSP, difference_verdict
@@ -161,3 +161,16 @@ def interval_verdict(low: float, high: float, confidence: float, worse: str = "w
         f"{where} contains zero: inconclusive, the runs allow a loss of up to {-100 * low:.2f}{NBSP}points "
         f"as well as a gain of up to {100 * high:.2f}{NBSP}points"
     )
+
+
+def welch_interval(a, b, confidence: float = 0.95) -> dict:
+    """Mean of b minus mean of a for two independent samples (e.g. two models' scores per seed) with
+    Welch's t confidence interval (unequal variances); NaN bounds when either has fewer than 2 values."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    mean = float(b.mean() - a.mean())
+    if a.size < 2 or b.size < 2:
+        return {"mean": mean, "low": float("nan"), "high": float("nan")}
+    if np.var(a) == 0 and np.var(b) == 0:  # no spread at all: the interval is the point
+        return {"mean": mean, "low": mean, "high": mean}
+    interval = ttest_ind(b, a, equal_var=False).confidence_interval(confidence)
+    return {"mean": mean, "low": float(interval.low), "high": float(interval.high)}

@@ -670,3 +670,118 @@ def per_class_sentence(errors: pd.DataFrame, a_column: str, b_column: str, b_lab
     if more:
         parts.append(f"the largest rise for {counts(change.idxmax())}")
     return head + ("; " + ", ".join(parts) if parts else "") + "."
+
+
+# How the models fail (08): corruptions, calibration and adversarial images. Accuracies are fractions.
+
+
+def most_robust(per_seed: dict[str, list[float]], interval: dict) -> str:
+    """Which model keeps the highest mean accuracy over the corruptions, judged against the spread over
+    seeds: `per_seed` maps each model to its per-seed mean accuracies over the corruptions; `interval` is
+    the difference best minus runner-up (`evaluation.welch_interval`: mean, low, high)."""
+    means = {label: sum(values) / len(values) for label, values in per_seed.items()}
+    ranked = sorted(means, key=means.get, reverse=True)
+    best = ranked[0]
+    head = (
+        f"The {best} keeps the highest accuracy over the corruptions ({100 * means[best]:.1f} % on average)"
+    )
+    if len(ranked) == 1:
+        return head + "."
+    second = ranked[1]
+    verdict = difference_verdict(interval["low"], interval["high"])
+    gap = f"{100 * interval['mean']:.1f}\N{NO-BREAK SPACE}points ahead of the {second}"
+    if verdict == "better":
+        return (
+            f"{head}, {gap}; the 95\N{NO-BREAK SPACE}% interval over seeds "
+            f"[{100 * interval['low']:+.1f}, {100 * interval['high']:+.1f}] lies above zero: "
+            "the lead is larger than the spread between seeds."
+        )
+    if verdict == "no interval":
+        return (
+            f"{head}, {gap}; with a single seed of one of them there is no spread to judge the lead against."
+        )
+    return (
+        f"{head}, {gap}, but the 95\N{NO-BREAK SPACE}% interval over seeds "
+        f"[{100 * interval['low']:+.1f}, {100 * interval['high']:+.1f}] contains zero: "
+        "these seeds cannot tell the two apart."
+    )
+
+
+def hardest_corruptions(accuracy: pd.DataFrame, count: int = 3) -> str:
+    """The corruptions that hurt most: `accuracy` has one row per model and one column per corruption
+    (mean over seeds). Names the `count` lowest means over models, and whether they are the hardest for
+    every model."""
+    mean = accuracy.mean(axis=0).sort_values()
+    worst = list(mean.index[:count])
+    parts = [f"{name} ({100 * mean[name]:.1f} % on average)" for name in worst]
+    everyone = all(row.idxmin() == worst[0] for _, row in accuracy.iterrows())
+    tail = (
+        f"{worst[0][:1].upper()}{worst[0][1:]} is the hardest for every model."
+        if everyone
+        else "The hardest corruption differs between models."
+    )
+    return f"The corruptions that hurt most are {listed(parts)}. {tail}"
+
+
+def augmentation_off_distribution(label: str, reference_label: str, clean: dict, corrupted: dict) -> str:
+    """Whether `label` (trained with augmentation) gains more over `reference_label` off-distribution than
+    on clean images: `clean` and `corrupted` are differences label minus reference (welch_interval dicts,
+    fractions), on the clean test images and as the mean over the corruptions."""
+    on_clean = difference_verdict(clean["low"], clean["high"])
+    off = difference_verdict(corrupted["low"], corrupted["high"])
+    head = (
+        f"Against the {reference_label}, the {label} gains "
+        f"{100 * clean['mean']:+.2f}\N{NO-BREAK SPACE}points "
+        f"on the clean test images ({on_clean}) and {100 * corrupted['mean']:+.1f}\N{NO-BREAK SPACE}points "
+        f"on average over the corruptions ({off})."
+    )
+    if off == "better" and corrupted["mean"] > clean["mean"]:
+        return head + " Its augmentation buys robustness beyond its clean accuracy."
+    if off == "better":
+        return head + " It is more robust, but not by more than it is more accurate."
+    if off == "worse":
+        return head + " Off-distribution it is worse: the augmentation does not buy robustness here."
+    return head + " Off-distribution the seeds cannot tell the two apart."
+
+
+def overconfidence(table: pd.DataFrame) -> str:
+    """How overconfident the models are, from one row per model with columns model, temperature (fitted on
+    validation images), ece_before, ece_after (test images, fractions) and confident_errors (the share of
+    test errors made at more than 99 % confidence, before scaling)."""
+    hot = table[table["temperature"] > 1]
+    if len(hot) == len(table):
+        head = "Every model is overconfident: the temperature fitted on the validation images is above 1"
+    elif len(hot) == 0:
+        head = "No model is overconfident: every temperature fitted on the validation images is at most 1"
+    else:
+        verb = "is" if len(hot) == 1 else "are"
+        head = f"The {listed(list(hot['model']))} {verb} overconfident (temperature above 1)"
+    better = int((table["ece_after"] < table["ece_before"]).sum())
+    worst = table.loc[table["confident_errors"].idxmax()]
+    return (
+        f"{head} (from {table['temperature'].min():.2f} to {table['temperature'].max():.2f}). Temperature "
+        f"scaling lowers the test ECE of {better} of {len(table)} models. Before scaling, the "
+        f"{worst['model']} "
+        f"makes {100 * worst['confident_errors']:.0f} % of its test errors at more than 99 % confidence."
+    )
+
+
+def fgsm_against_published(accuracy: dict[str, float], epsilon: float, published_error: float) -> str:
+    """How the models' FGSM error at `epsilon` (1 - accuracy, per model, mean over seeds) compares with the
+    published maxout network's (Goodfellow et al. 2015: 89.4 % at eps 0.25)."""
+    errors = {label: 1 - value for label, value in accuracy.items()}
+    above = [label for label, error in errors.items() if error >= published_error]
+    best = min(errors, key=errors.get)
+    head = (
+        f"At a step of $\\varepsilon = {epsilon:g}$ the errors range from {100 * errors[best]:.1f} % "
+        f"(the {best}) to {100 * max(errors.values()):.1f} %"
+    )
+    published = f"the published maxout network ({100 * published_error:.1f} %)"
+    if len(above) == len(errors):
+        return f"{head}: every model is fooled at least as often as {published}."
+    if not above:
+        return f"{head}: every model is fooled less often than {published}."
+    return (
+        f"{head}: the {listed(above)} {'is' if len(above) == 1 else 'are'} fooled at least as often as the "
+        f"published maxout network ({100 * published_error:.1f} %), the others less often."
+    )

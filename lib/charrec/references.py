@@ -173,3 +173,8 @@ def reference_list(keys: list[str]) -> str:
         raise KeyError(f"unknown reference {unknown}: known are {sorted(BIBLIOGRAPHY)}")
     entries = "\n".join(f"{number}. {BIBLIOGRAPHY[key]}" for number, key in enumerate(keys, start=1))
     return f"## References\n\n{entries}\n"
+
+
+# FGSM against a maxout network on MNIST (Goodfellow, Shlens & Szegedy 2015, section 4): at eps = 0.25,
+# 89.4 % of the adversarial test images misclassified, with an average confidence of 97.6 %.
+FGSM_MAXOUT = {"epsilon": 0.25, "error": 0.894, "confidence": 0.976}

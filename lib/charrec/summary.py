@@ -88,9 +88,24 @@ def model_table(metrics: dict[str, NotebookMetrics]) -> pd.DataFrame:
                     "sd": model.test_accuracy_sd,
                     "source report": model.source_test_accuracy,
                     "published": getattr(model, "published_test_accuracy", None),
+                    **robustness_columns(metrics, notebook, key),
                 }
             )
     return pd.DataFrame(rows)
+
+
+ROBUSTNESS = "08_how_models_fail"  # the notebook that tests the stored models off-distribution
+
+
+def robustness_columns(metrics: dict[str, NotebookMetrics], notebook: str, key: str) -> dict:
+    """A model's mean accuracy over the MNIST-C corruptions and its test ECE (before temperature scaling),
+    fractions, from the robustness notebook's metrics; None where that notebook did not test it."""
+    tested = getattr(metrics.get(ROBUSTNESS), "robustness", None) or {}
+    found = [v for v in tested.values() if v.get("notebook") == notebook and v.get("metrics_key") == key]
+    return {
+        "corruption accuracy": found[0]["corruption_accuracy_mean"] if found else None,
+        "ECE": found[0]["ece_before"] if found else None,
+    }
 
 
 def index_dir(reports_dir: Path) -> Path:
