@@ -92,6 +92,13 @@ BUILDERS = {
     "confusion_heatmap": lambda: figures.confusion_heatmap(
         np.eye(10, dtype=int) * 1135 + np.arange(100).reshape(10, 10) % 7, CLASSES
     ),
+    "confusion_comparison": lambda: figures.confusion_comparison(
+        {
+            "without BN": np.eye(10, dtype=int) * 1135 + np.arange(100).reshape(10, 10) % 7,
+            "with BN": np.eye(10, dtype=int) * 1135 + np.arange(100).reshape(10, 10) % 5,
+        },
+        CLASSES,
+    ),
     "misclassified_gallery": lambda: figures.misclassified_gallery(
         images_and_labels()[0], mistakes(), FASHION, 16
     ),

@@ -39,27 +39,36 @@ def test_importing_tensorflow_in_the_kernel_prints_nothing(tmp_path, monkeypatch
         manager.shutdown_kernel(now=True)
 
 
-def test_training_in_the_kernel_shows_a_live_bar_per_run(tmp_path, monkeypatch):
-    """ensure_runs in a notebook kernel: one output with a bar per run, updated in place while the runs
-    train, no TensorFlow start-up lines, and no epoch lines of parallel runs interleaved (issue 32)."""
+def _kernel_in_a_tiny_project(tmp_path, monkeypatch):
+    """The environment's python3 kernel (charrec.kernel) started in a tiny project, two training workers."""
     from test_tasks import tiny_project
 
     root = tiny_project(tmp_path / "project")
     kernel.install(tmp_path)
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "share" / "jupyter"))
     monkeypatch.setenv("CHARREC_JOBS", "2")
-    manager, client = start_new_kernel(kernel_name="python3", cwd=str(root))
-    code = "\n".join(
+    return start_new_kernel(kernel_name="python3", cwd=str(root))
+
+
+def _training_code(epochs: int) -> str:
+    """A cell that trains two tiny dense runs (seeds 0 and 1) of `epochs` epochs through ensure_runs."""
+    return "\n".join(
         [
             "from charrec.runs import RunSpec",
             "from charrec.tasks import ensure_runs",
             "specs = [RunSpec(key=f'r{s}', model='dense_network', options={'hidden_units': [64]}, seed=s,",
-            "                 epochs=40, batch_size=10, learning_rate=0.003, dataset='tiny')",
+            f"                 epochs={epochs}, batch_size=10, learning_rate=0.003, dataset='tiny')",
             "         for s in (0, 1)]",
             "done = ensure_runs('nb', specs, '.')",
-            "print(sorted(done))",
         ]
     )
+
+
+def test_training_in_the_kernel_shows_a_live_bar_per_run(tmp_path, monkeypatch):
+    """ensure_runs in a notebook kernel: one output with a bar per run, updated in place while the runs
+    train, no TensorFlow start-up lines, and no epoch lines of parallel runs interleaved (issue 32)."""
+    manager, client = _kernel_in_a_tiny_project(tmp_path, monkeypatch)
+    code = _training_code(epochs=40) + "\nprint(sorted(done))"
     try:
         outputs = []
         client.execute_interactive(code, timeout=300, output_hook=outputs.append)
@@ -85,23 +94,8 @@ def test_an_interrupt_in_the_kernel_ends_with_one_line_and_stops_the_workers(tmp
     import time
 
     import psutil
-    from test_tasks import tiny_project
-
-    root = tiny_project(tmp_path / "project")
-    kernel.install(tmp_path)
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "share" / "jupyter"))
-    monkeypatch.setenv("CHARREC_JOBS", "2")
-    manager, client = start_new_kernel(kernel_name="python3", cwd=str(root))
-    code = "\n".join(
-        [
-            "from charrec.runs import RunSpec",
-            "from charrec.tasks import ensure_runs",
-            "specs = [RunSpec(key=f'r{s}', model='dense_network', options={'hidden_units': [64]}, seed=s,",
-            "                 epochs=10000, batch_size=10, learning_rate=0.003, dataset='tiny')",
-            "         for s in (0, 1)]",
-            "ensure_runs('nb', specs, '.')",
-        ]
-    )
+    manager, client = _kernel_in_a_tiny_project(tmp_path, monkeypatch)
+    code = _training_code(epochs=10000)
     try:
         kernel_process = psutil.Process(manager.provisioner.process.pid)
         client.execute(code)

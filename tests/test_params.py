@@ -150,6 +150,22 @@ def test_a_variant_changes_only_its_own_values_and_leaves_the_params_file_alone(
     assert (project / "params" / "04_cnn.yaml").read_text() == before
 
 
+def test_a_variant_says_where_its_runs_go_and_that_saving_keeps_it_in_the_notebook(tmp_path, monkeypatch):
+    import IPython.display
+
+    from charrec.params import notebook_params
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda item: shown.append(item.data))
+    project = project_copy(tmp_path)
+    notebook_params("04_cnn", {}, root=project)
+    assert shown == []  # the study's own values: nothing to say
+    notebook_params("04_cnn", {"seeds": [5]}, root=project)
+    (text,) = shown
+    assert "| `seeds` | [0, 1, 2] | [5] |" in text and "into `scratch/`" in text
+    assert "keeps this variant in `notebooks/04_cnn.py`" in text and "`variant = {}`" in text
+
+
 def test_runner_rejects_bad_params_within_seconds_and_writes_nothing(tmp_path):
     project_copy(tmp_path, **{"02_dense_baseline": ("epochs: ", "epochs: 0 #")})
     (tmp_path / "notebooks").mkdir()

@@ -80,7 +80,7 @@ def test_closing_section_names_the_commands_files_and_data():
         "`params/02_dense_baseline.yaml`",
         "`notebooks/02_dense_baseline.py`",
         "`metrics/02_dense_baseline.json`",
-        "`reports/02_dense_baseline.pdf`",
+        "`reports/02_dense_baseline.html` and `.pdf`",
         "split seed 0, 50,000 train / 10,000 validation / 10,000 test images",
         "**Seeds**: 0, 1, 2",
         "a CPU",

@@ -317,3 +317,148 @@ def sweep_curve(
             _integer_ticks(axis)  # a patience in epochs, a whole-number radius
     fig.tight_layout()
     return fig
+
+
+def confusion_comparison(panels: dict[str, np.ndarray], class_names, columns: int = 2) -> plt.Figure:
+    """Row-normalised confusion matrices side by side on one shared colour scale, so that equal colours
+    mean equal error rates in every panel: `panels` maps a panel title to a (classes, classes) integer
+    matrix of counts (true class by row, predicted by column, e.g. summed over seeds). Each off-diagonal
+    cell shows the percentage of its true class's test images predicted as that column (one decimal;
+    empty where no image was); the diagonal (correct predictions) is left blank. At most 5.8 inches wide,
+    so the PDF shows it unscaled (figures up to 0.9 of the text width, 5.9 inches, keep their size) and
+    every font is 7 pt or more on the page. Raises ValueError for a matrix whose shape does not match
+    `class_names`."""
+    names = [_wrapped(name) for name in class_names]
+    size = len(names)
+    for title, matrix in panels.items():
+        if np.shape(matrix) != (size, size):
+            raise ValueError(
+                f"panel {title!r}: matrix of shape {np.shape(matrix)}, expected ({size}, {size})"
+            )
+    rates = {
+        title: 100 * np.asarray(matrix, float) / np.maximum(np.asarray(matrix).sum(axis=1, keepdims=True), 1)
+        for title, matrix in panels.items()
+    }
+    off_diagonal = {title: np.where(np.eye(size, dtype=bool), np.nan, rate) for title, rate in rates.items()}
+    top = max(float(np.nanmax(rate)) for rate in off_diagonal.values()) or 1.0
+    rows = int(np.ceil(len(panels) / columns))
+    width = 5.8  # inches: the widest figure the PDF shows unscaled
+    cell = min(0.3, (width / columns - 0.8) / size)  # inches per cell, with room for the class labels
+    fig, axes = plt.subplots(
+        rows,
+        columns,
+        figsize=(min(width, columns * (size * cell + 0.8) + 0.4), rows * (size * cell + 0.6) + 0.45),
+        squeeze=False,
+        constrained_layout=True,
+    )
+    rotate = max(len(line) for name in names for line in name.split("\n")) > 2
+    mappable = None
+    for axis, (title, rate) in zip(axes.ravel(), off_diagonal.items()):
+        mappable = axis.imshow(rate, cmap="Reds", vmin=0, vmax=top)
+        for row in range(size):
+            for column in range(size):
+                value = rate[row, column]
+                if row != column and round(value, 1) > 0:  # a share that prints as 0.0 stays empty
+                    axis.text(
+                        column,
+                        row,
+                        f"{value:.1f}",
+                        ha="center",
+                        va="center",
+                        fontsize=7 if size > 6 else 9,
+                        color="white" if value > 0.6 * top else "black",
+                    )
+        axis.set_xticks(
+            range(size), names, fontsize=8, rotation=45 if rotate else 0, ha="right" if rotate else "center"
+        )
+        axis.set_yticks(range(size), names, fontsize=8)
+        axis.set_xlabel("predicted class", fontsize=8)
+        axis.set_ylabel("true class", fontsize=8)
+        axis.set_title(title, fontsize=9)
+        axis.grid(False)
+        axis.tick_params(length=0)
+    for axis in axes.ravel()[len(panels) :]:
+        axis.axis("off")
+    bar = fig.colorbar(
+        mappable, ax=axes.ravel().tolist(), orientation="horizontal", shrink=0.5, aspect=40, pad=0.02
+    )
+    bar.set_label("% of the true class's test images", fontsize=8)
+    bar.ax.tick_params(labelsize=8)
+    return fig
+
+
+# Where `label_points` tries a label, as (dx, dy, horizontal, vertical alignment) in points from its point:
+# beside it first, then above and below, then the corners, then the same twice and three times as far.
+_LABEL_PLACES = [
+    (dx * scale, dy * scale, ha, va, scale > 1)
+    for scale in (1, 2, 3.5)
+    for dx, dy, ha, va in (
+        (6, 0, "left", "center"),
+        (-6, 0, "right", "center"),
+        (0, 6, "center", "bottom"),
+        (0, -6, "center", "top"),
+        (5, 5, "left", "bottom"),
+        (-5, 5, "right", "bottom"),
+        (5, -5, "left", "top"),
+        (-5, -5, "right", "top"),
+    )
+]
+
+
+def label_points(axis, x, y, labels, lines=(), bars=None, fontsize: float = 8, pad: float = 2.0) -> list:
+    """Name each point (`x`, `y` in data coordinates, `labels` its texts) beside it, where its text covers
+    no point, no other label, no horizontal reference line at a y of `lines` and no vertical error bar
+    (`bars`: one half-length per point, in y units, or None) and stays inside the axes: the first free
+    place of `_LABEL_PLACES`, else the one that covers least; a label placed further away than the nearest
+    places gets a thin line to its point. Draw the figure's final layout (axis limits
+    and scales) before calling. Returns the texts (matplotlib Annotations)."""
+    renderer = axis.figure.canvas.get_renderer()
+    to_pixels = axis.transData.transform
+    box = axis.get_window_extent(renderer)
+    points = to_pixels(np.column_stack([x, y]))
+    obstacles = [(px - 5, py - 5, px + 5, py + 5) for px, py in points]
+    for value in lines:
+        line_y = to_pixels((1, value))[1]
+        obstacles.append((box.x0, line_y - 1.5, box.x1, line_y + 1.5))
+    for (px, _), x_value, y_value, half in zip(points, x, y, bars if bars is not None else [0] * len(points)):
+        if half:
+            low, high = to_pixels((x_value, y_value - half))[1], to_pixels((x_value, y_value + half))[1]
+            obstacles.append((px - 3, low, px + 3, high))
+
+    def overlap(first, second) -> float:
+        width = min(first[2], second[2]) - max(first[0], second[0])
+        height = min(first[3], second[3]) - max(first[1], second[1])
+        return max(0.0, width) * max(0.0, height)
+
+    texts = []
+    for x_value, y_value, text in zip(x, y, labels):
+        best = None
+        for dx, dy, ha, va, far in _LABEL_PLACES:
+            candidate = axis.annotate(
+                text,
+                (x_value, y_value),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                fontsize=fontsize,
+                # a label away from its point gets a thin line to it
+                arrowprops={"arrowstyle": "-", "color": "grey", "linewidth": 0.5, "shrinkB": 4}
+                if far
+                else None,
+            )
+            extent = candidate.get_window_extent(renderer)
+            area = (extent.x0 - pad, extent.y0 - pad, extent.x1 + pad, extent.y1 + pad)
+            outside = extent.width * extent.height - overlap(area, (box.x0, box.y0, box.x1, box.y1))
+            cost = sum(overlap(area, obstacle) for obstacle in obstacles) + max(0.0, outside) * 10
+            if best is None or cost < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (cost, candidate, area)
+            else:
+                candidate.remove()
+            if cost == 0:
+                break
+        texts.append(best[1])
+        obstacles.append(best[2])
+    return texts
