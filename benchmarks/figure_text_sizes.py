@@ -6,38 +6,22 @@
                                                                 # placed them (at most 0.9 of the line)
 
 Each figure of an executed notebook is the vector PDF the report's LaTeX includes. Its text sizes are read
-from its content streams (every `size Tf` operator: matplotlib sets each text's font size so, with an
-unscaled text matrix), and multiplied by the factor the report template shrinks the figure by
+from its content streams (`charrec.run_notebook.figure_text_sizes`: every `size Tf` operator, superscripts
+included), and multiplied by the factor the report template shrinks the figure by
 (`charrec.run_notebook.figure_scale`: at most the text width and 0.75 of the text height). Prints one line
 per report and writes benchmarks/results/figure_text_sizes.json.
 """
 
 import base64
 import json
-import re
 import sys
-import zlib
 from pathlib import Path
 
 import nbformat
 
-from charrec.run_notebook import LINE_WIDTH_PT, figure_scale, figure_size_pt
+from charrec.run_notebook import LINE_WIDTH_PT, figure_scale, figure_size_pt, figure_text_sizes
 
 ROOT = Path(__file__).resolve().parent.parent
-STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.DOTALL)
-FONT_SIZE = re.compile(rb"/[\w.+-]+\s+([\d.]+)\s+Tf\b")
-
-
-def text_sizes(pdf: bytes) -> list[float]:
-    """The font sizes (points, at the figure's drawn size) of every text a PDF figure draws."""
-    sizes = []
-    for stream in STREAM.findall(pdf):
-        try:
-            content = zlib.decompress(stream)
-        except zlib.error:
-            content = stream
-        sizes += [float(size) for size in FONT_SIZE.findall(content)]
-    return sizes
 
 
 def report_figures(executed: Path, cap: float = 1.0) -> list[dict]:
@@ -53,7 +37,7 @@ def report_figures(executed: Path, cap: float = 1.0) -> list[dict]:
             pdf = base64.b64decode(data["application/pdf"])
             width, height = figure_size_pt(pdf)
             scale = min(figure_scale(width, height), cap * LINE_WIDTH_PT / width)
-            sizes = text_sizes(pdf)
+            sizes = figure_text_sizes(pdf)
             found.append(
                 {
                     "figure": len(found) + 1,

@@ -27,6 +27,7 @@ from charrec.run_notebook import (
     TEMPLATES,
     figure_scale,
     figure_size_pt,
+    figure_text_sizes,
 )
 
 CLASSES = tuple(str(digit) for digit in range(10))
@@ -128,8 +129,18 @@ def figure_functions() -> list[str]:
     )
 
 
+def placed_pdf_text_sizes(figure: plt.Figure) -> list[float]:
+    """The size in points, as placed in the report's PDF, of every text the figure's PDF draws (the
+    PDF the kernel makes of it, superscripts of log-axis labels included)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="pdf", **InlineBackend().print_figure_kwargs)  # as the kernel saves it
+    pdf = buffer.getvalue()
+    scale = figure_scale(*figure_size_pt(pdf))
+    return [size * scale for size in figure_text_sizes(pdf)]
+
+
 def placed_text_sizes(figure: plt.Figure) -> list[tuple[float, str]]:
-    """(size in points as placed in the PDF, text) of every visible, non-empty text of `figure`."""
+    """(size in points as placed in the PDF, text) of every visible, non-empty text artist of `figure`."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="pdf", **InlineBackend().print_figure_kwargs)  # as the kernel saves it
     scale = figure_scale(*figure_size_pt(buffer.getvalue()))
@@ -152,11 +163,14 @@ def test_figure_text_is_at_least_7_pt_in_the_pdf(name):
     figure = BUILDERS[name]()
     try:
         sizes = placed_text_sizes(figure)
+        drawn = placed_pdf_text_sizes(figure)
     finally:
         plt.close(figure)
-    assert sizes, f"{name} draws no text"
+    assert sizes and drawn, f"{name} draws no text"
     smallest = min(sizes)
     assert smallest[0] >= figures.SMALLEST_TEXT_PT - 1e-6, f"{name}: {smallest[1]!r} is {smallest[0]:.2f} pt"
+    # what the PDF draws, superscripts and all (a label 10^-2's exponent is 70 % of its size)
+    assert min(drawn) >= figures.SMALLEST_TEXT_PT - 1e-6, f"{name}: a text of {min(drawn):.2f} pt"
 
 
 def test_the_template_places_figures_as_figure_scale_assumes():

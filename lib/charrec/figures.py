@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter, LogFormatter, MaxNLocator
 
 LABEL_WIDTH = 12  # class names longer than this wrap onto further lines in figure labels
 # The PDF's text width is 472 pt (A4 less the template's 2.2 cm margins, report_a4/index.tex.j2), 6.56 in;
@@ -85,6 +85,24 @@ def _legend_above(fig: plt.Figure, axis, title: str) -> None:
     )
 
 
+class _PlainLogFormatter(LogFormatter):
+    """Matplotlib's choice of which log ticks to label, each labelled as a plain number: 0.003, 0.1, 10,
+    and 1e-05 below 0.0001."""
+
+    def _num_to_string(self, x, vmin, vmax):
+        if x == 0 or 1e-4 <= abs(x) < 1e6:
+            return f"{x:.6f}".rstrip("0").rstrip(".")
+        return f"{x:.0e}"
+
+
+def _plain_log_labels(axis, which: str = "y") -> None:
+    """A log axis labelled in plain numbers (0.1, 0.01) instead of 10 to a power, whose superscript is
+    drawn at 70 % of the tick size: below 7 pt at the reports' 8.8-pt ticks."""
+    target = axis.xaxis if which == "x" else axis.yaxis
+    target.set_major_formatter(_PlainLogFormatter())
+    target.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False))
+
+
 def _epoch_axis(axis, **labels) -> None:
     """An x axis of epochs: labelled and with whole-number ticks."""
     axis.set(xlabel="epoch", **labels)
@@ -153,6 +171,7 @@ def pixel_histogram(images: np.ndarray) -> plt.Figure:
     counts = np.bincount(images.ravel(), minlength=256)
     axis.fill_between(np.arange(256), counts / counts.sum(), step="mid", alpha=0.8)
     axis.set_yscale("log")
+    _plain_log_labels(axis)
     axis.set_xlabel("pixel intensity (0 = background)")
     axis.set_ylabel("share of pixels")
     return fig
@@ -170,6 +189,7 @@ def learning_curves(histories: pd.DataFrame, hue: str = "seed") -> plt.Figure:
                     run["epoch"], run[f"val_{metric}"], "-", color=palette[key], label=f"{key} validation"
                 )
     _epoch_axis(loss_axis, ylabel="cross-entropy loss", yscale="log")
+    _plain_log_labels(loss_axis)
     _epoch_axis(accuracy_axis, ylabel="accuracy")
     _percent_axis(accuracy_axis)
     _legend_above(fig, accuracy_axis, hue)
@@ -290,6 +310,8 @@ def sweep_curve(
             axis.axhline(reference[column], color="grey", linestyle=":", label="no regularizer")
             axis.legend(fontsize=LEGEND_PT)
         axis.set(xlabel=strength_label, ylabel=label, xscale="log" if log_x else "linear")
+        if log_x:
+            _plain_log_labels(axis, "x")
         _percent_axis(axis, points=column == "gap")
         if not log_x and all(float(value).is_integer() for value in sweep["value"]):
             _integer_ticks(axis)  # a patience in epochs, a whole-number radius

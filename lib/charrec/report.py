@@ -611,8 +611,9 @@ def show_provenance(manifest: dict, seeds: list[int], start_time: float, name: s
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         hardware = hardware_description()
-    # Ragged right in the PDF: its long names of commands and files would stretch justified lines apart
-    display({"text/latex": "\\begingroup\\raggedright", "text/html": ""}, raw=True)
+    # No figure or table floats past the closing section; ragged right in the PDF: its long names of
+    # commands and files would stretch justified lines apart
+    display({"text/latex": "\\FloatBarrier\\begingroup\\raggedright", "text/html": ""}, raw=True)
     display(
         Markdown(
             how_made_markdown(

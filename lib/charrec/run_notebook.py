@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import warnings
+import zlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -271,6 +272,24 @@ def figure_size_pt(pdf: bytes) -> tuple[float, float] | None:
         return None
     x0, y0, x1, y1 = map(float, found.groups())
     return x1 - x0, y1 - y0
+
+
+PDF_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.DOTALL)
+PDF_FONT_SIZE = re.compile(rb"/[\w.+-]+\s+([\d.]+)\s+Tf\b")
+
+
+def figure_text_sizes(pdf: bytes) -> list[float]:
+    """The font size in points (at the figure's drawn size) of every text a matplotlib PDF figure draws:
+    each `size Tf` operator of its content streams (matplotlib sets each text's size so, superscripts
+    included, with an unscaled text matrix)."""
+    sizes = []
+    for stream in PDF_STREAM.findall(pdf):
+        try:
+            content = zlib.decompress(stream)
+        except zlib.error:
+            content = stream
+        sizes += [float(size) for size in PDF_FONT_SIZE.findall(content)]
+    return sizes
 
 
 def _figure_height(pdf: str) -> float | None:
