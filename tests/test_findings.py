@@ -10,9 +10,9 @@ from charrec.findings import (
     count_text,
     difference_sentence,
     difference_verdict,
+    early_lead_sentence,
     early_stopping_sweep,
     ensemble_against_singles,
-    early_lead_sentence,
     fewer_errors,
     gap_against_strength,
     holm,
@@ -25,8 +25,8 @@ from charrec.findings import (
     shift_verdict,
     spread_sentence,
     steadiness,
-    time_to_target,
     time_cost_sentence,
+    time_to_target,
     times_text,
     train_against_validation,
     tuned_value_check,
@@ -352,6 +352,8 @@ def test_against_published_lower_higher_and_same_at_the_published_precision():
     )
     assert f"higher than the 1.4{NBSP}%" in against_published("SVM", 0.016, [("SVM", 0.014, "X")])
     assert f"the same as the 12.0{NBSP}%" in against_published("linear", 0.1204, [("linear", 0.12, "X")])
+
+
 # --- The batch-normalization ablation (05) ------------------------------------------------------------
 
 

@@ -491,6 +491,8 @@ def against_published(label: str, error: float, published: list[tuple[str, float
         relation = "lower than" if ours < theirs else "higher than" if ours > theirs else "the same as"
         parts.append(f"{relation} the {100 * value:.{decimals}f}\N{NO-BREAK SPACE}% of {source}'s {what}")
     return f"The {label}'s test error, {100 * error:.2f}\N{NO-BREAK SPACE}%, is {listed(parts)}."
+
+
 # --- The batch-normalization ablation (05) and the summary (07) ---------------------------------------
 
 NBSP = "\N{NO-BREAK SPACE}"
