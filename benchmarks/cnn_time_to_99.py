@@ -3,6 +3,7 @@
 Run from the project root, after `dvc repro data@mnist`:
 
     python benchmarks/cnn_time_to_99.py            # both, side by side, in one process
+    python benchmarks/cnn_time_to_99.py --epochs 3 # the measurement the 04 report reads
 
 1. **Source-style script**: the simple CNN fed with NumPy arrays straight into `fit`, batch 64, 5 epochs,
    on all 60,000 training images, as the source did; its time is the 5 epochs' training time.
@@ -18,9 +19,14 @@ Run from the project root, after `dvc repro data@mnist`:
 The test set is used here for a stopping rule, which is fine for a timing benchmark and never for
 model selection (the notebook chooses on validation). This is a benchmark, not a test: pytest does
 not collect it. Timings depend on the machine and on other jobs running on it.
+
+The result goes to `--json` (default `benchmarks/results/cnn_time_to_99.json`): the machine, the
+arguments, both times (s), both test accuracies (fractions), the improved CNN's epochs until the
+target, every test check (batches, training seconds, test accuracy) and the ratio of the two times.
 """
 
 import argparse
+import json
 import math
 import os
 import sys
@@ -34,6 +40,7 @@ sys.path.insert(0, str(ROOT / "lib"))
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from _study import study_params  # noqa: E402  (this folder: the committed params, validated)
+from pipeline_timing import machine  # noqa: E402  (this folder: CPU model, cores, ISA flags)
 
 from charrec.models.improved_cnn import improved_cnn  # noqa: E402
 from charrec.prepared import load_prepared  # noqa: E402
@@ -77,7 +84,7 @@ class StopAtTestAccuracy(keras.callbacks.Callback):
     def __init__(self, test: tf.data.Dataset, target: float, every: int):
         super().__init__()
         self.test, self.target, self.every = test, target, every
-        self.batches, self.eval_seconds, self.reached = 0, 0.0, None
+        self.batches, self.eval_seconds, self.reached, self.checks = 0, 0.0, None, []
 
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
@@ -90,6 +97,9 @@ class StopAtTestAccuracy(keras.callbacks.Callback):
         accuracy = float(self.model.evaluate(self.test, verbose=0, return_dict=True)["accuracy"])
         self.eval_seconds += time.perf_counter() - begin
         train_seconds = time.perf_counter() - self.start - self.eval_seconds
+        self.checks.append(
+            {"batches": self.batches, "train_seconds": round(train_seconds, 2), "test_accuracy": accuracy}
+        )
         print(
             f"  improved CNN: {self.batches} batches, {train_seconds:6.1f} s training, test accuracy "
             f"{accuracy:.4f}",
@@ -129,7 +139,7 @@ def improved(
         verbose=0,
         shuffle=False,
     )
-    return stopper.reached, steps_per_epoch
+    return stopper.reached, steps_per_epoch, stopper.checks
 
 
 def main() -> int:
@@ -147,7 +157,14 @@ def main() -> int:
     parser.add_argument("--skip-source", action="store_true", help="time the improved CNN only (no ratio)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--params", type=Path, default=ROOT / "params" / "04_cnn.yaml")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=ROOT / "benchmarks" / "results" / "cnn_time_to_99.json",
+        help="result file",
+    )
     args = parser.parse_args()
+    load_at_start = [round(load, 2) for load in os.getloadavg()]  # other jobs on the machine slow both
     data = load_prepared(ROOT / "data" / "prepared" / "mnist.npz")
     network = study_params("04_cnn", args.params).networks["improved_cnn"]
     print(
@@ -169,7 +186,7 @@ def main() -> int:
         f"schedule) until test accuracy >= {args.target} ...",
         flush=True,
     )
-    reached, steps_per_epoch = improved(
+    reached, steps_per_epoch, checks = improved(
         network,
         data.x_train_full,
         data.y_train_full,
@@ -184,6 +201,37 @@ def main() -> int:
         peak_learning_rate,
     )
     print()
+    result = {
+        "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": machine(),
+        "load_average_at_start": load_at_start,
+        "arguments": {
+            "target": args.target,
+            "check_every": args.check_every,
+            "epochs": args.epochs,
+            "warmup_epochs": args.warmup_epochs,
+            "batch_size": batch_size,
+            "peak_learning_rate": peak_learning_rate,
+            "seed": args.seed,
+            "filters": list(network.options["filters"]),
+        },
+        "train_images": len(data.y_train_full),
+        "source_style": None
+        if args.skip_source
+        else {"epochs": 5, "seconds": round(source_seconds, 2), "test_accuracy": source_accuracy},
+        "improved": None
+        if reached is None
+        else {
+            "seconds": round(reached[0], 2),
+            "test_accuracy": reached[1],
+            "batches": reached[2],
+            "epochs": round(reached[2] / steps_per_epoch, 3),
+        },
+        "checks": checks,
+        "ratio": None if reached is None or args.skip_source else round(reached[0] / source_seconds, 4),
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=1) + "\n")
     if not args.skip_source:
         print(
             f"source-style script, 5 epochs:       {source_seconds:7.1f} s  (test accuracy "

@@ -108,3 +108,42 @@ def test_one_sweep_point_trains_on_a_stratified_subset(tmp_path):
     assert result["train_images"] == 200 and result["epochs_run"] == 2 and len(result["history"]) == 2
     assert result["gap"] == pytest.approx(result["train_accuracy"] - result["validation_accuracy"], abs=1e-5)
     assert result["spec"] == spec.as_json()
+
+
+def test_the_ablation_removes_one_ingredient_at_a_time_with_the_same_seeds():
+    params = study_params("03_regularization")
+    runs = {run.key: run for run in plan("03_regularization", params)}
+    full = runs["combination-seed1"]
+    assert runs["combination-seed0"].keep_model and not full.keep_model  # the first seed's model is kept
+    assert (full.epochs, full.batch_size, full.learning_rate, full.schedule) == (20, 256, 0.002, "cosine")
+    assert full.options["dropout"] == 0.3 and full.options["max_norm"] == 3.0
+    assert full.options["shift_fraction"] == 0.08 and full.train_on == "train" and not full.test
+    same = ("epochs", "batch_size", "learning_rate", "schedule", "options", "train_on", "train_size")
+
+    def changed(key):
+        return {name for name in same if getattr(runs[key], name) != getattr(full, name)}
+
+    assert changed("ablation-dropout-seed1") == {"options"}
+    assert runs["ablation-dropout-seed1"].options == {**full.options, "dropout": 0.0}
+    assert runs["ablation-max_norm-seed1"].options == {**full.options, "max_norm": None}
+    assert runs["ablation-shifts-seed1"].options == {**full.options, "shift_fraction": 0.0}
+    assert changed("ablation-schedule-seed1") == {"schedule", "learning_rate"}
+    assert (runs["ablation-schedule-seed1"].schedule, runs["ablation-schedule-seed1"].learning_rate) == (
+        "constant",
+        params.sweep.learning_rate,
+    )
+    assert runs["ablation-batch_size-seed1"].batch_size == params.sweep.batch_size
+    assert runs["ablation-epochs-seed1"].epochs == params.sweep.epochs
+    best = runs["sweeps_best-seed0"].options
+    assert (best["dropout"], best["max_norm"]) == (0.4, 2.0) and best["shift_fraction"] == 0.08
+    ablation = [run for run in runs.values() if run.labels.get("kind") in ("ablation", "sweeps_best")]
+    assert {run.seed for run in ablation} == {0, 1} and not any(
+        run.keep_model or run.test for run in ablation
+    )
+
+
+def test_an_ablation_ingredient_named_twice_or_unknown_is_refused():
+    with pytest.raises(ParamsError, match="listed twice"):
+        study_params("03_regularization", ablation={"remove": ["dropout", "dropout"]})
+    with pytest.raises(ParamsError, match="ablation"):
+        study_params("03_regularization", ablation={"remove": ["dropuot"]})

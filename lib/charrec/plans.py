@@ -7,11 +7,15 @@ those parameters describe. Labels (`RunSpec.labels`) are how a notebook selects 
 model, seed, regularizer and value.
 """
 
+from .classical import NOT_USED
+from .models import info
 from .params import ParamsError
 from .runs import RunSpec
 
 FINAL = "final"  # runs trained on all training images (training + validation) and tested once
 VALIDATION = "validation"  # runs trained on the training part and scored on validation every epoch
+GRID = "grid"  # scikit-learn baselines: one fit per value of the tuned argument, scored on validation
+BASELINE = "baseline"  # scikit-learn baselines: the chosen value fitted on all training images, tested once
 
 
 def dense_baseline(params) -> list[RunSpec]:
@@ -50,12 +54,91 @@ def dense_baseline(params) -> list[RunSpec]:
         )
         for seed in params.seeds
     ]
-    return validation + final
+    return validation + final + classical_baselines(params.classical, params.seeds[0])
+
+
+def classical_baselines(baselines: dict, seed: int) -> list[RunSpec]:
+    """02's scikit-learn baselines (`charrec.models.classical`, fitted by `charrec.classical`): per model, a
+    run per value of its tuned argument on the training part, scored on validation (phase GRID), then the
+    `final` value on all training images, tested once (phase BASELINE). One fit each, no epochs; they are
+    deterministic, so one `seed` (recorded, not drawn from). Labels: phase, model (registry name), display
+    (its display name), the tuned argument and its value."""
+    runs = []
+    for name, baseline in baselines.items():
+        display = info(name).display_name
+        common = dict(model=name, seed=seed, **NOT_USED)
+
+        def labels(phase: str, value) -> dict:
+            return {
+                "phase": phase,
+                "model": name,
+                "display": display,
+                "tuned": baseline.tuned,
+                "value": value,
+            }
+
+        for value in baseline.values:
+            runs.append(
+                RunSpec(
+                    key=f"validation-{name}-{baseline.tuned}{value:g}",
+                    options={**baseline.options, baseline.tuned: value},
+                    score=True,
+                    labels=labels(GRID, value),
+                    **common,
+                )
+            )
+        runs.append(
+            RunSpec(
+                key=f"final-{name}",
+                options={**baseline.options, baseline.tuned: baseline.final},
+                train_on="train_full",
+                test=True,
+                labels=labels(BASELINE, baseline.final),
+                **common,
+            )
+        )
+    return runs
+
+
+# 03's ablation: what removing each ingredient of the final recipe means (the sweeps' protocol where the
+# recipe departs from it)
+ABLATION_INGREDIENTS = {
+    "dropout": "dropout rate 0",
+    "max_norm": "no max-norm constraint",
+    "shifts": "no random shifts",
+    "schedule": "the sweeps' constant learning rate instead of the cosine schedule",
+    "batch_size": "the sweeps' batch size",
+    "epochs": "the sweeps' epoch count",
+}
+
+
+def without(ingredient: str, recipe: dict, sweep) -> dict:
+    """The `RunSpec` arguments of the final recipe (`recipe`: model, options, epochs, batch_size,
+    learning_rate, schedule) with one ingredient removed (`ABLATION_INGREDIENTS`); `sweep` is the
+    sweeps' protocol (`SweepProtocol`), whose learning rate, batch size and epochs replace the recipe's.
+    Raises ParamsError for an unknown ingredient."""
+    options = recipe["options"]
+    changes = {
+        "dropout": {"options": {**options, "dropout": 0.0}},
+        "max_norm": {"options": {**options, "max_norm": None}},
+        "shifts": {"options": {**options, "shift_fraction": 0.0}},
+        "schedule": {"schedule": "constant", "learning_rate": sweep.learning_rate},
+        "batch_size": {"batch_size": sweep.batch_size},
+        "epochs": {"epochs": sweep.epochs},
+    }
+    if ingredient not in changes:
+        raise ParamsError(
+            f"params/03_regularization.yaml: 'ablation.remove': unknown ingredient {ingredient!r}; "
+            f"known: {', '.join(changes)}"
+        )
+    return {**recipe, **changes[ingredient]}
 
 
 def regularization(params) -> list[RunSpec]:
     """03: the unregularized network, one run per sweep value (one regularizer at a time, on a training
-    subset), the final recipe validated on 50,000 images, and the final recipe on 60,000 per seed."""
+    subset), the final recipe validated on 50,000 images with each ablation seed, the same recipe with
+    each ingredient removed in turn and with the sweeps' best values (`ablation`), and the final recipe
+    on 60,000 per seed."""
     network = {"hidden_units": list(params.hidden_units), "name": "dense_regularized"}
     sweep = params.sweep
     on_subset = dict(
@@ -137,17 +220,45 @@ def regularization(params) -> list[RunSpec]:
                         **on_subset,
                     )
                 )
-    runs.append(
+    ablation = params.ablation
+    validated = dict(validate_every_epoch=True, score=True)
+    runs += [
         RunSpec(
-            key=f"combination-seed{params.seeds[0]}",
-            seed=params.seeds[0],
-            validate_every_epoch=True,
-            keep_model=True,
-            score=True,
+            key=f"combination-seed{seed}",
+            seed=seed,
+            keep_model=seed == ablation.seeds[0],
             labels={"kind": "combination", "value": None},
+            **validated,
             **with_recipe,
         )
-    )
+        for seed in ablation.seeds
+    ]
+    for ingredient in ablation.remove:
+        runs += [
+            RunSpec(
+                key=f"ablation-{ingredient}-seed{seed}",
+                seed=seed,
+                labels={"kind": "ablation", "value": ingredient},
+                **validated,
+                **without(ingredient, with_recipe, sweep),
+            )
+            for seed in ablation.seeds
+        ]
+    if ablation.sweeps_best:
+        best = ablation.sweeps_best
+        runs += [
+            RunSpec(
+                key=f"sweeps_best-seed{seed}",
+                seed=seed,
+                labels={"kind": "sweeps_best", "value": None},
+                **validated,
+                **{
+                    **with_recipe,
+                    "options": {**with_recipe["options"], "dropout": best.dropout, "max_norm": best.max_norm},
+                },
+            )
+            for seed in ablation.seeds
+        ]
     runs += [
         RunSpec(
             key=f"final-seed{seed}",
