@@ -14,10 +14,11 @@
 # %% [markdown]
 # # Data exploration: the handwritten digits of MNIST
 #
-# Every model of this study learns from the same prepared arrays: the original MNIST files,
-# verified against their published checksums, and one fixed, seeded split of the 60,000 training
-# images into a training part and a validation part. This report shows what those images look like,
-# how the classes are balanced in each part, and how the pixel intensities are distributed.
+# Every model of this study learns from the handwritten digits of MNIST (LeCun et al. 1998), the
+# dataset of the first four course reports this study follows (course reports 1–4): the original files,
+# verified against their published checksums, and one fixed, seeded split of the 60,000 training images
+# into a training part and a validation part. This report shows what those images look like, how the
+# classes are balanced in each part, and how the pixel intensities are distributed.
 
 # %% tags=["parameters"]
 # A variant of this report: values to change, e.g. {"samples_per_class": 5}.
@@ -35,6 +36,7 @@ from charrec.metrics import write_metrics
 from charrec.outputs import NotebookOutputs
 from charrec.params import notebook_params
 from charrec.prepared import load_prepared
+from charrec.references import reference_list
 from charrec.report import setup_notebook, show_figure, show_provenance, show_table
 
 params = notebook_params("01_data_exploration", variant)
@@ -50,9 +52,9 @@ subsets = {
 # %% [markdown]
 # ## The split
 #
-# The data stage keeps the official test set apart and splits the official training set once,
-# stratified by class, with a fixed seed. All notebooks read these indices, so every model is
-# trained, tuned and tested on exactly the same images.
+# The official test set is kept apart, and the official training set is split once, stratified by
+# class, with a fixed seed. Every report of the study uses this one split, so every model is trained,
+# tuned and tested on exactly the same images.
 
 # %%
 counts = data.manifest["counts"]
@@ -126,13 +128,36 @@ show_figure(figures.pixel_histogram(data.x_train), caption="Pixel values of the 
 # %% [markdown]
 # ## The mean image of each class
 #
-# Averaging all training images of a class shows its typical shape and how much the writers vary:
-# sharp means (1, 0) come from consistent shapes, blurred ones (2, 5, 8) from varied ones.
+# Averaging all training images of a class shows its typical shape; how far its images lie from that
+# mean shows how much the writers vary.
 
 # %%
 show_figure(
     figures.mean_images(data.x_train, data.y_train, data.class_names),
     caption="The mean training image of each class",
+)
+# The typical distance of an image from its class's mean image: the root mean square over its pixels of
+# the difference, in intensity units (0-255), averaged over the class's training images.
+images = data.x_train.astype(np.float64)
+spread = pd.Series(
+    {
+        name: np.sqrt(
+            ((images[data.y_train == index] - images[data.y_train == index].mean(axis=0)) ** 2).mean(
+                axis=(1, 2)
+            )
+        ).mean()
+        for index, name in enumerate(data.class_names)
+    }
+).sort_values()
+display(
+    Markdown(
+        "The typical distance of an image from its class's mean image (the root mean square of the "
+        "pixel differences, intensity 0–255) is smallest for "
+        + " and ".join(f"{name} ({value:.0f})" for name, value in spread.head(2).items())
+        + ", whose writers vary least, and largest for "
+        + " and ".join(f"{name} ({value:.0f})" for name, value in spread.tail(2)[::-1].items())
+        + f"; the median class lies at {spread.median():.0f}."
+    )
 )
 
 # %%
@@ -147,3 +172,8 @@ write_metrics(
     largest_class_share=round(float(shares["train"].max()), 4),
 )
 show_provenance(data.manifest, seeds=[], start_time=start_time)
+display(
+    Markdown(
+        reference_list(["lecun1998", "source-dense", "source-regularization", "source-cnn", "source-bn"])
+    )
+)

@@ -682,6 +682,7 @@ write_metrics(
             validation_accuracy=combination["validation_accuracy"],
             source_test_accuracy=SOURCE["test_accuracy"],
             source_misclassified=SOURCE["misclassified"],
+            train_images=len(data.y_train_full),  # the summary marks each model's training images
         ),
     },
     best_strengths={row["regularizer"]: row["best value"] for row in best_rows},

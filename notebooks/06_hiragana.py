@@ -34,7 +34,7 @@ from charrec.outputs import NotebookOutputs
 from charrec.params import notebook_params
 from charrec.plans import improved_cnn_options
 from charrec.prepared import load_prepared
-from charrec.references import dataset_name, published_anchors, source_dense_accuracy
+from charrec.references import dataset_name, published_anchors, reference_list, source_dense_accuracy
 from charrec.report import (
     model_summary,
     printable_class_names,
@@ -55,11 +55,26 @@ runs = results_for(outputs.name, params)
 NAME, COMPARISON = dataset_name(params.dataset), dataset_name(params.comparison_dataset)
 SOURCE_DENSE = source_dense_accuracy(params.dataset)  # the source report's figures: KMNIST only
 anchors = published_anchors(params.dataset)
+# Who is cited for each dataset (author and year in the text, the key of the reference list at the end)
+CITATIONS = {
+    "Kuzushiji-MNIST": ("Clanuwat et al. 2018", "clanuwat2018"),
+    "Fashion-MNIST": ("Xiao et al. 2017", "xiao2017"),
+    "MNIST": ("LeCun et al. 1998", "lecun1998"),
+}
+# ... and for the published results quoted for a dataset (the sources of references.PUBLISHED_ANCHORS)
+ANCHOR_REFERENCES = {"MNIST": ["srivastava2014", "keras-convnet", "deotte-architecture"]}
+
+
+def cited(name: str) -> str:
+    return f" ({CITATIONS[name][0]})" if name in CITATIONS else ""
+
+
 if params.dataset.lower() == "kmnist":
     about = (
-        "Kuzushiji-MNIST (KMNIST) replaces MNIST's digits by ten cursive Hiragana characters, written in "
-        "classical Japanese texts: same format (28×28 grey images, 60,000 training and 10,000 test images), "
-        "much harder shapes. The source report trained a dense 512-256-128-64 network: **"
+        "Kuzushiji-MNIST (KMNIST; Clanuwat et al. 2018) replaces the digits of MNIST (LeCun et al. 1998) by "
+        "ten cursive Hiragana characters, written in classical Japanese texts: same format (28×28 grey "
+        "images, 60,000 training and 10,000 test images), much harder shapes. The source report (course "
+        "report 5) trained a dense 512-256-128-64 network: **"
         + " %** test accuracy with dropout 0.5, **".join(
             f"{100 * SOURCE_DENSE[rate]:.2f}" for rate in sorted(SOURCE_DENSE, reverse=True)
         )
@@ -67,19 +82,25 @@ if params.dataset.lower() == "kmnist":
     )
 else:
     about = (
-        f"{NAME} (the `{params.dataset}` section of `params/data.yaml`): {data.num_classes} classes of "
-        f"28×28 grey images, {len(data.y_train) + len(data.y_val):,} training and {len(data.y_test):,} test "
-        "images. The Hiragana source report's figures were measured on Kuzushiji-MNIST, so they are not "
-        "compared with here."
+        f"{NAME}{cited(NAME)}: {data.num_classes} classes of 28×28 grey images, "
+        f"{len(data.y_train) + len(data.y_val):,} training and {len(data.y_test):,} test images. The "
+        "Hiragana source report's figures (course report 5) were measured on Kuzushiji-MNIST, so they are "
+        "not compared with here."
     )
-published = "; ".join(f"{row['model']} {100 * row['test accuracy']:.2f} %" for _, row in anchors.iterrows())
+# The published results, grouped by their source: "Keras simple CNN 94.63 %, ... (Clanuwat et al. 2018, ...)"
+published = "; ".join(
+    ", ".join(f"{row['model']} {100 * row['test accuracy']:.2f} %" for _, row in group.iterrows())
+    + f" ({source})"
+    for source, group in anchors.groupby("source", sort=False)
+)
 display(
     Markdown(
         f"# {NAME} against {COMPARISON}: dense networks and a CNN\n\n"
         f"{about} "
         + (f"Published {NAME} results: {published}. " if published else "")
         + f"This report trains the source's two dense networks and a CNN on {NAME}, and the same three "
-        f"architectures on {COMPARISON}, to measure how much harder {NAME} is.\n\n"
+        f"architectures on {COMPARISON}{'' if params.dataset.lower() == 'kmnist' else cited(COMPARISON)}, "
+        f"to measure how much harder {NAME} is.\n\n"
         "Deviation from the source: instead of 150 fixed epochs, every dense network stops early when the "
         "validation accuracy has not improved for a few epochs, and keeps its best epoch's weights."
     )
@@ -114,25 +135,21 @@ show_figure(
     caption=f"{NAME}: images per class in each subset",
 )
 
-# %% [markdown]
-# Random training examples of each class (one row per class):
-
 # %%
 show_figure(
     figures.sample_grid(data.x_train, data.y_train, labels, per_class=10),
-    caption=f"{NAME}: 10 random training images of each class",
+    caption=f"{NAME}: 10 random training images of each class, one row per class",
 )
 
 
 # %% [markdown]
 # ## The models
 #
-# The dense networks are the source's (ReLU, softmax output, Adam); the CNN is the architecture of
-# the CNN report's improved CNN (batch normalization, dropout, on-the-fly rotation/shift/zoom,
-# warm-up and cosine learning-rate schedule), with the same kind of settings (`cnn` in the params,
-# the same schema and defaults as `improved` in the CNN report). Its settings were chosen on MNIST
-# validation evidence (the CNN report); on a harder dataset, expect it to gain from more epochs and
-# wider layers (`cnn.epochs`, `cnn.filters`) at a proportional cost in time.
+# The dense networks are the source report's (ReLU, softmax output, the Adam optimizer of Kingma and
+# Ba 2015); the CNN is the CNN report's improved CNN (batch normalization, dropout, on-the-fly
+# rotation, shift and zoom, a warm-up and cosine learning-rate schedule), with settings of the same kind.
+# Those settings were chosen on MNIST's validation images (the CNN report); on a harder dataset, expect
+# the CNN to gain from more epochs and wider layers, at a proportional cost in time.
 
 # %%
 dense = dense_network(params.dense_hidden_units, data.num_classes, dropout=params.dense_dropout_rates[-1])
@@ -142,16 +159,15 @@ show_table(model_summary(cnn), caption="CNN (parameters per layer)", decimals=0)
 parameters = {"dense": int(dense.count_params()), "CNN": int(cnn.count_params())}
 
 # %%
-display(
-    Markdown(
-        f"## Training on {NAME}\n\nEvery run is trained by the pipeline's training stage "
-        "(`python -m charrec.train 06_hiragana`); the dense networks stop early, the CNN follows its "
-        "fixed schedule."
-    )
-)
 FIRST_SEED = params.seeds[0]
 SEEDS = (
     f"{len(params.seeds)} seed{'s' if len(params.seeds) > 1 else ''} ({', '.join(map(str, params.seeds))})"
+)
+display(
+    Markdown(
+        f"## Training on {NAME}\n\nEach model is trained with {SEEDS}; the dense networks stop "
+        "early, the CNN follows its fixed schedule."
+    )
 )
 
 
@@ -283,3 +299,6 @@ write_metrics(
     },
 )
 show_provenance(data.manifest, seeds=list(params.seeds), start_time=start_time)
+references = [CITATIONS[name][1] for name in dict.fromkeys([NAME, "MNIST", COMPARISON]) if name in CITATIONS]
+references += [*ANCHOR_REFERENCES.get(NAME, []), "source-hiragana", "kingma2015"]
+display(Markdown(reference_list(list(dict.fromkeys(references)))))

@@ -52,8 +52,20 @@ def test_paired_comparison_and_its_verdict():
     assert result["difference_mean"] == pytest.approx(0.010) and result["difference_ci_low"] > 0
     assert table["right only in B"].tolist() == [5, 5, 5] and table["right only in A"].tolist() == [0, 0, 0]
     assert interval_verdict(result["difference_ci_low"], result["difference_ci_high"], 0.95).endswith(
-        "significant"
+        "lies above zero: better"
     )
-    assert "contains zero" in interval_verdict(-0.001, 0.002, 0.95)
+    assert interval_verdict(-0.0074, 0.0155, 0.95).endswith(
+        "contains zero: inconclusive, the runs allow a loss of up to 0.74\N{NO-BREAK SPACE}points as well "
+        "as a gain of up to 1.55\N{NO-BREAK SPACE}points"
+    )
     assert "lies below zero: BN is worse" in interval_verdict(-0.003, -0.001, 0.95, worse="BN is worse")
-    assert "cannot tell" in interval_verdict(float("nan"), float("nan"), 0.95)
+    assert "no interval" in interval_verdict(float("nan"), float("nan"), 0.95)
+
+
+def test_welch_interval_of_two_independent_samples():
+    from charrec.evaluation import welch_interval
+
+    result = welch_interval([0.90, 0.91, 0.92], [0.85, 0.86, 0.84])
+    assert result["mean"] == pytest.approx(-0.06) and result["low"] < -0.06 < result["high"] < 0
+    assert welch_interval([0.9], [0.8, 0.81])["low"] != welch_interval([0.9], [0.8, 0.81])["low"]  # NaN
+    assert welch_interval([0.9, 0.9], [0.8, 0.8]) == pytest.approx({"mean": -0.1, "low": -0.1, "high": -0.1})

@@ -127,3 +127,43 @@ def test_accuracy_ticks_carry_the_digits_they_need_and_no_trailing_zeros():
     labels = [label.get_text() for label in axis.get_yticklabels() if label.get_text()]
     assert labels and all(label.endswith("%") for label in labels)
     assert "95.6%" in labels and not any(label.endswith("0%") and "." in label for label in labels), labels
+
+
+def test_compared_confusion_matrices_share_one_colour_scale_and_readable_fonts():
+    few = np.diag([98, 97, 99]) + np.array([[0, 2, 0], [3, 0, 0], [0, 1, 0]])
+    many = np.diag([90, 97, 99]) + np.array([[0, 10, 0], [3, 0, 0], [0, 1, 0]])
+    fig = figures.confusion_comparison({"without BN": few, "with BN": many}, ["0/6", "1/7", "2/3/5/8"])
+    images = [axis.images[0] for axis in fig.axes if axis.images]
+    assert len(images) == 2 and {image.get_clim() for image in images} == {(0, 10.0)}  # 10 of 100: 10 %
+    assert fig.get_figwidth() <= 5.8  # shown unscaled in the PDF
+    texts = [
+        text for axis in fig.axes for text in (*axis.texts, *axis.get_xticklabels(), *axis.get_yticklabels())
+    ]
+    assert min(text.get_fontsize() for text in texts) >= 7
+    assert "10.0" in {text.get_text() for text in fig.axes[1].texts}  # share of the true class's images
+    figures.plt.close(fig)
+    with pytest.raises(ValueError, match="panel 'with BN': matrix of shape \\(2, 2\\), expected \\(3, 3\\)"):
+        figures.confusion_comparison({"with BN": np.eye(2)}, ["a", "b", "c"])
+
+
+def test_point_labels_cover_no_point_line_bar_or_other_label():
+    fig, axis = figures.plt.subplots(figsize=(4, 3))
+    x, y = np.array([10.0, 12.0, 100.0, 30.0]), np.array([0.99, 0.99, 0.985, 0.98])
+    axis.plot(x, y, "o")
+    axis.set(xscale="log", xlim=(5, 300), ylim=(0.975, 0.995))
+    axis.axhline(0.9895, linestyle=":")
+    fig.canvas.draw()
+    texts = figures.label_points(
+        axis, x, y, ["first model", "second model", "third", "fourth"], lines=[0.9895], bars=[0, 0, 0.002, 0]
+    )
+    renderer = fig.canvas.get_renderer()
+    boxes = [text.get_window_extent(renderer) for text in texts]
+    assert all(text.get_fontsize() >= 7 for text in texts)
+    for index, first in enumerate(boxes):
+        assert all(not first.overlaps(second) for second in boxes[index + 1 :])
+        for px, py in axis.transData.transform(np.column_stack([x, y])):
+            assert not first.contains(px, py)
+        line_y = axis.transData.transform((10, 0.9895))[1]
+        assert not (first.y0 < line_y < first.y1)
+        assert axis.get_window_extent(renderer).contains(first.x0, first.y0)
+    figures.plt.close(fig)

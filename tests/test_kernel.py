@@ -94,6 +94,7 @@ def test_an_interrupt_in_the_kernel_ends_with_one_line_and_stops_the_workers(tmp
     import time
 
     import psutil
+
     manager, client = _kernel_in_a_tiny_project(tmp_path, monkeypatch)
     code = _training_code(epochs=10000)
     try:

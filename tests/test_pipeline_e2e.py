@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from charrec.params import SCHEMAS
+from charrec.report import CLOSING_HEADING
 from conftest import ENV, PROJECT_ROOT, env_for, run
 
 pytestmark = pytest.mark.e2e
@@ -39,7 +40,7 @@ def test_every_notebook_has_a_small_profile():
 def test_reports_are_rendered(project, name):
     html = (project / "reports" / f"{name}.html").read_text(encoding="utf-8")
     pdf_text = run(["pdftotext", "-layout", str(project / "reports" / f"{name}.pdf"), "-"], project).stdout
-    assert "Provenance" in html and "Provenance" in pdf_text
+    assert CLOSING_HEADING in html and CLOSING_HEADING in pdf_text
     assert "def " not in pdf_text and "import " not in pdf_text  # code is hidden
     if name != "07_summary":  # the summary reads the metrics and writes none
         assert json.loads((project / "metrics" / f"{name}.json").read_text())
@@ -133,6 +134,7 @@ def test_a_report_fix_re_renders_without_training(project, edit):
     stale_stages = {line.strip().rstrip(":") for line in stale.splitlines() if line and not line[0].isspace()}
     trained = ("02_dense_baseline", "03_regularization", "04_cnn", "05_bn_ablation", "06_hiragana")
     every_report = {f"report@{name}" for name in trained} | {"report@01_data_exploration", "summary"}
+    every_report |= {"report@08_how_models_fail"}  # reads the stored models of 02-05, trains nothing
     every_stage = every_report | {f"train@{name}" for name in trained}
     expected = {"report@04_cnn"} if edit == "notebook prose" else every_stage
     assert stale_stages == expected, stale
@@ -198,7 +200,9 @@ print(f"stored simple CNN: {100 * accuracy:.1f} % of the first {params.images} t
 """
 
 
-REPORT_LIST_END = "      - 06_hiragana\n    do:\n      cmd: PYTHONPATH=lib python -m charrec.run_notebook"
+REPORT_LIST_END = (
+    "      - 08_how_models_fail\n    do:\n      cmd: PYTHONPATH=lib python -m charrec.run_notebook"
+)
 
 
 def running_stages(output: str) -> list[str]:
@@ -284,6 +288,24 @@ def test_the_readme_recipe_adds_an_analysis_that_trains_nothing(project):
         for path in [*(project / "reports").rglob("99_my_analysis*"), *(project / "metrics").rglob("99_*")]:
             shutil.rmtree(path) if path.is_dir() else path.unlink()
         run(["dvc", "checkout", "--force"], project)
+    assert "Data and pipelines are up to date." in run(["dvc", "status"], project).stdout
+
+
+def test_how_models_fail_reads_the_stored_models_and_trains_nothing(project):
+    """08 scores the stored final models of 02-05 (corruptions, sweeps, calibration, FGSM): rerun alone,
+    it trains nothing, changes no stored run or model, and records every model it tested."""
+    stored = [*(project / "runs").rglob("*.json"), *(project / "models").rglob("*.keras")]
+    before = {path: path.read_bytes() for path in stored}
+    output = run(["dvc", "repro", "-f", "-s", "report@08_how_models_fail"], project).stdout
+    assert "Running stage 'report@08_how_models_fail'" in output and "training " not in output
+    assert {path: path.read_bytes() for path in stored} == before
+    assert sorted([*(project / "runs").rglob("*.json"), *(project / "models").rglob("*.keras")]) == sorted(
+        stored
+    )
+    tested = json.loads((project / "metrics" / "08_how_models_fail.json").read_text())["robustness"]
+    assert len(tested) == 6 and all(0 <= model["ece_before"] <= 1 for model in tested.values())
+    pdf_text = run(["pdftotext", str(project / "reports" / "08_how_models_fail.pdf"), "-"], project).stdout
+    assert "MNIST-C" in pdf_text and "References" in pdf_text
     assert "Data and pipelines are up to date." in run(["dvc", "status"], project).stdout
 
 
@@ -446,7 +468,7 @@ def test_same_params_and_seed_give_identical_metrics(project, first_metrics):
     """Retrain the dense baseline from scratch (its stored runs removed): the same numbers."""
     shutil.rmtree(project / "runs" / "02_dense_baseline")
     output = run(["dvc", "repro", "train@02_dense_baseline", "report@02_dense_baseline"], project).stdout
-    assert "training 2 with" in output  # both runs trained again
+    assert "training 16 with" in output  # every run trained again: 2 dense runs and 14 classical ones
     assert metrics_of(project)["02_dense_baseline.json"] == first_metrics["02_dense_baseline.json"]
 
 

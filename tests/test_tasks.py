@@ -172,7 +172,7 @@ def test_ctrl_c_ends_the_training_stage_with_one_line_and_exit_status_130(tmp_pa
     (root / "params" / "02_dense_baseline.yaml").write_text(
         "hidden_units: [16]\nactivation: relu\nlearning_rate: 0.001\nbatch_size: 50\nepochs: 1000\n"
         "seeds: [0]\n"
-        "retrain_on_all_training_images: true\ngallery_size: 4\n"
+        "retrain_on_all_training_images: true\ngallery_size: 4\nclassical: {}\n"
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "charrec.train", "02_dense_baseline"],

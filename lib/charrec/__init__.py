@@ -20,7 +20,8 @@ Training
 Reports
     evaluation    metrics on predictions and seed statistics
     figures       the study's figures
-    report        tables, figures and the provenance block in a notebook
+    report        tables, figures and the closing "How this report was made" section in a notebook
+    typography    numbers kept on one line with their units in the reports' prose
     metrics       the metrics files and their headline rows (`dvc metrics show`)
     model_report  the evaluation section every model report shares
     summary       the summary notebook's table and `reports/index.html`

@@ -2,8 +2,10 @@
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest, sem, t
+from scipy.stats import binomtest, sem, t, ttest_ind
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+from .findings import NBSP, difference_verdict
 
 
 def per_class_table(y_true: np.ndarray, y_pred: np.ndarray, class_names: tuple[str, ...]) -> pd.DataFrame:
@@ -143,13 +145,32 @@ def paired_comparison(
 
 
 def interval_verdict(low: float, high: float, confidence: float, worse: str = "worse") -> str:
-    """How a confidence interval of a difference (fractions) reads: above zero, below zero, or containing
-    it; "cannot tell" for a single seed (no interval)."""
-    if low != low:  # NaN: one seed gives no interval
-        return "a single seed gives no interval: cannot tell from these runs"
-    where = f"the {100 * confidence:.0f} % interval [{100 * low:+.2f}, {100 * high:+.2f}] points"
-    if low > 0:
-        return f"{where} lies above zero: significant"
-    if high < 0:
+    """How a confidence interval of a difference B minus A (fractions) reads: better (above zero), worse
+    (below zero, worded by `worse`) or inconclusive (containing zero: both a loss and a gain of the
+    interval's sizes remain possible); no interval for a single seed (NaN bounds). The verdict is
+    `charrec.findings.difference_verdict`'s."""
+    verdict = difference_verdict(low, high)
+    if verdict == "no interval":
+        return "a single seed gives no interval to judge the difference against"
+    where = f"the {100 * confidence:.0f}{NBSP}% interval [{100 * low:+.2f}, {100 * high:+.2f}]{NBSP}points"
+    if verdict == "better":
+        return f"{where} lies above zero: better"
+    if verdict == "worse":
         return f"{where} lies below zero: {worse}"
-    return f"{where} contains zero: not significant, the runs cannot tell the two apart"
+    return (
+        f"{where} contains zero: inconclusive, the runs allow a loss of up to {-100 * low:.2f}{NBSP}points "
+        f"as well as a gain of up to {100 * high:.2f}{NBSP}points"
+    )
+
+
+def welch_interval(a, b, confidence: float = 0.95) -> dict:
+    """Mean of b minus mean of a for two independent samples (e.g. two models' scores per seed) with
+    Welch's t confidence interval (unequal variances); NaN bounds when either has fewer than 2 values."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    mean = float(b.mean() - a.mean())
+    if a.size < 2 or b.size < 2:
+        return {"mean": mean, "low": float("nan"), "high": float("nan")}
+    if np.var(a) == 0 and np.var(b) == 0:  # no spread at all: the interval is the point
+        return {"mean": mean, "low": mean, "high": mean}
+    interval = ttest_ind(b, a, equal_var=False).confidence_interval(confidence)
+    return {"mean": mean, "low": float(interval.low), "high": float(interval.high)}

@@ -5,7 +5,9 @@ numbers alone; `tests/test_findings.py` covers every branch. Static prose stays 
 Markdown cells. Accuracies are fractions; differences are printed in percentage points.
 """
 
+import numpy as np
 import pandas as pd
+from scipy.stats import f as f_distribution
 from scipy.stats import nct, t
 
 
@@ -416,3 +418,372 @@ def paired_seeds_needed(sd: float, effect: float, alpha: float = 0.05, power: fl
         if achieved >= power or n >= 10_000:
             return n
         n += 1
+
+
+def _value_text(value) -> str:
+    """A hyper-parameter value as the reports print it: 1, 0.01, 100 (no trailing zeros)."""
+    return f"{value:g}"
+
+
+def tuned_value_check(label: str, tuned: str, final, grid: pd.DataFrame) -> str:
+    """Whether a baseline's final value of its tuned hyper-parameter is the best of its validation runs,
+    and whether that best lies at an end of the grid (then a value beyond it might do better).
+
+    `grid`: one row per validation run with columns value and validation_accuracy (fraction); `final` is the
+    value the final model uses (params). Values with the same validation accuracy as the best are ties."""
+    grid = grid.sort_values("value")
+    best = grid["validation_accuracy"].max()
+    tied = grid[grid["validation_accuracy"] >= best - 1e-9]
+    top = tied["value"].tolist()
+    by_value = dict(zip(grid["value"], grid["validation_accuracy"]))
+    head = f"For the {label}, the best {tuned} on validation is "
+    if len(top) > 1:
+        head += f"shared by {listed([_value_text(v) for v in top])} ({100 * best:.2f}\N{NO-BREAK SPACE}%)"
+    else:
+        head += f"{_value_text(top[0])} ({100 * best:.2f}\N{NO-BREAK SPACE}%)"
+    if any(float(final) == float(v) for v in top):
+        verdict = f"; the final model uses {_value_text(final)}."
+    else:
+        gap = 100 * (best - by_value.get(final, float("nan")))
+        verdict = (
+            f", not the final model's {_value_text(final)} ({gap:.2f}\N{NO-BREAK SPACE}points lower on "
+            "validation): its test result is not the validated choice."
+        )
+    values = grid["value"].tolist()
+    if len(values) < 2:
+        edge = " With a single value there was nothing to choose from."
+    elif top == [values[-1]]:
+        edge = f" It is the largest value tried: a larger {tuned} might do better still."
+    elif top == [values[0]]:
+        edge = f" It is the smallest value tried: a smaller {tuned} might do better still."
+    else:
+        edge = ""
+    return head + verdict + edge
+
+
+def against_seeds(label: str, accuracy: float, reference_label: str, reference: list[float]) -> str:
+    """Where one deterministic model's test accuracy lies against the per-seed test accuracies of another
+    model (fractions): above every seed, below every seed, or within their range."""
+    low, high = min(reference), max(reference)
+    seeds = count_text(len(reference), "seed")
+    span = (
+        f"{100 * low:.2f}\N{NO-BREAK SPACE}%"
+        if len(reference) == 1
+        else f"{100 * low:.2f}–{100 * high:.2f}\N{NO-BREAK SPACE}%"
+    )
+    where = f"the {reference_label}'s {seeds} ({span})"
+    if accuracy > high:
+        return f"The {label} ({100 * accuracy:.2f}\N{NO-BREAK SPACE}%) scores above every one of {where}."
+    if accuracy < low:
+        return f"The {label} ({100 * accuracy:.2f}\N{NO-BREAK SPACE}%) scores below every one of {where}."
+    return f"The {label} ({100 * accuracy:.2f}\N{NO-BREAK SPACE}%) scores within the range of {where}."
+
+
+def against_published(label: str, error: float, published: list[tuple[str, float, str]]) -> str:
+    """A model's test error against published test errors of the same kind of model: lower, higher or the
+    same at the published figure's precision (a figure given as 5.0 % is matched by 4.95–5.05 %).
+
+    `error` and the published errors are fractions; `published`: (what was published, error, source)."""
+    parts = []
+    for what, value, source in published:
+        decimals = max(len(f"{100 * value:.4g}".partition(".")[2]), 1)
+        ours, theirs = round(100 * error, decimals), round(100 * value, decimals)
+        relation = "lower than" if ours < theirs else "higher than" if ours > theirs else "the same as"
+        parts.append(f"{relation} the {100 * value:.{decimals}f}\N{NO-BREAK SPACE}% of {source}'s {what}")
+    return f"The {label}'s test error, {100 * error:.2f}\N{NO-BREAK SPACE}%, is {listed(parts)}."
+
+
+# --- The batch-normalization ablation (05) and the summary (07) ---------------------------------------
+
+NBSP = "\N{NO-BREAK SPACE}"
+
+
+def _points(value: float, sign: bool = False) -> str:
+    """A difference of accuracies (fraction) in percentage points, its unit on the same line."""
+    return f"{100 * value:{'+' if sign else ''}.2f}{NBSP}points"
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:.2f}{NBSP}%"
+
+
+def seeds_needed_sentence(
+    sd: float, effect: float, seeds_run: int, alpha: float = 0.05, power: float = 0.8
+) -> str:
+    """How many paired seeds it takes to detect `effect` (the source's difference, a fraction of accuracy)
+    at the observed sd of the paired differences `sd` (fraction), with `power` at level `alpha`
+    (`paired_seeds_needed`), against the `seeds_run` this study ran. No estimate when the differences do
+    not vary (sd 0 or NaN: one seed) or the source reports no difference."""
+    if not sd > 0:
+        return (
+            "The paired differences do not vary over these seeds, so the number of seeds needed cannot be "
+            "estimated."
+        )
+    if effect == 0:
+        return "The source reports no difference, so there is no gain to size the number of seeds for."
+    needed = paired_seeds_needed(sd, effect, alpha, power)
+    head = (
+        f"At the observed standard deviation of the paired differences ({_points(sd)}), a paired t-test "
+        f"needs {count_text(needed, 'paired seed')} to detect the source's difference of "
+        f"{_points(abs(effect))} "
+        f"with {100 * power:.0f}{NBSP}% power at the {100 * alpha:.0f}{NBSP}% level (Cohen 1988)"
+    )
+    if needed > seeds_run:
+        return (
+            f"{head}; this study ran {seeds_run}, so an interval that contains zero is no evidence that the "
+            "difference is absent. The estimate is itself rough: the standard deviation rests on "
+            f"{count_text(seeds_run, 'pair')}."
+        )
+    return f"{head}; this study ran {seeds_run}, enough to detect a difference that large."
+
+
+def mcnemar_sentence(tests: list[dict], alpha: float, a_label: str, b_label: str) -> str:
+    """The per-seed McNemar tests of one task, read after Holm's correction. `tests`: one dict per seed
+    with `seed`, `a_only` and `b_only` (images only A or only B gets right), `p` and `p_holm` (the
+    Holm-adjusted p over these tests). Names the pairs that differ and which model is better; says when a
+    pair would count without the correction."""
+    level = f"the {100 * alpha:.0f}{NBSP}% level"
+    adjusted = [test for test in tests if test["p_holm"] < alpha]
+    lost = [test for test in tests if test["p"] < alpha <= test["p_holm"]]
+
+    def pair(test: dict, key: str) -> str:
+        better = b_label if test["b_only"] > test["a_only"] else a_label
+        p = test[key]
+        return f"seed {test['seed']}, {better} better, {'adjusted ' if key == 'p_holm' else ''}p {_p(p)}"
+
+    head = (
+        f"McNemar's test per seed, Holm-adjusted over the {count_text(len(tests), 'test')}: "
+        f"{len(adjusted)} of {len(tests)} pairs {'differs' if len(adjusted) == 1 else 'differ'} at {level}"
+    )
+    head += f" ({'; '.join(pair(test, 'p_holm') for test in adjusted)})" if adjusted else ""
+    if lost:
+        which = listed([f"seed {test['seed']} (p {_p(test['p'])})" for test in lost])
+        head += f"; without the correction {which} would count{' as well' if adjusted else ''}"
+    return head + "."
+
+
+def _p(p: float) -> str:
+    """'= 0.044' or '< 0.001', to follow the letter p in a sentence."""
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+def early_lead_sentence(
+    task: str, first_without, first_with, last_without, last_with, last_epoch: int
+) -> str:
+    """BN's head start: mean validation accuracy (fractions, one value per seed, paired by position) after
+    the first and after the last epoch, without and with BN, for one task."""
+    first_without, first_with = np.asarray(first_without, float), np.asarray(first_with, float)
+    lead_first = float(first_with.mean() - first_without.mean())
+    lead_last = float(np.mean(last_with) - np.mean(last_without))
+    ahead, seeds = int((first_with > first_without).sum()), len(first_with)
+    if lead_first > 0:
+        start = f"ahead by {_points(lead_first)}"
+    elif lead_first < 0:
+        start = f"behind by {_points(-lead_first)}"
+    else:
+        start = "level"
+    per_seed = (
+        "for every seed"
+        if ahead == seeds
+        else "for no seed"
+        if ahead == 0
+        else f"for {ahead} of {seeds} seeds"
+    )
+    head = (
+        f"{task}: after the first epoch the models with BN validate at {_percent(first_with.mean())} against "
+        f"{_percent(first_without.mean())} without ({start} on average; BN ahead {per_seed})"
+    )
+    if lead_first > 0 and 0 <= lead_last < lead_first:
+        end = f"the lead shrinks to {_points(lead_last)} by epoch {last_epoch}"
+    elif lead_first > 0 and lead_last >= lead_first:
+        end = f"the lead grows to {_points(lead_last)} by epoch {last_epoch}"
+    else:
+        end = f"after epoch {last_epoch} the difference is {_points(lead_last, sign=True)}"
+    return f"{head}; {end}."
+
+
+def time_cost_sentence(task: str, seconds_without, seconds_with) -> str:
+    """What BN costs in training time for one task: the ratio of the mean training seconds per run with
+    and without BN, and the paired (same seed, same position) ratios' range, which says whether every
+    seed agrees on the direction."""
+    seconds_without, seconds_with = np.asarray(seconds_without, float), np.asarray(seconds_with, float)
+    ratio = float(seconds_with.mean() / seconds_without.mean())
+    paired = seconds_with / seconds_without
+    if ratio > 1.005:
+        change = f"{100 * (ratio - 1):.0f}{NBSP}% longer"
+    elif ratio < 0.995:
+        change = f"{100 * (1 - ratio):.0f}{NBSP}% shorter"
+    else:
+        change = "about as long"
+    head = (
+        f"{task}: a run with BN took {change} than one without on average "
+        f"({seconds_with.mean():.0f} against {seconds_without.mean():.0f}{NBSP}s)"
+    )
+    if len(paired) < 2:
+        return head + "."
+    spread = f"seed by seed the ratio ranges from {paired.min():.2f}× to {paired.max():.2f}×"
+    if (paired > 1).all() or (paired < 1).all():
+        return f"{head}; {spread}, the same direction for every seed."
+    return f"{head}, but {spread}: the seeds disagree even on the direction."
+
+
+def spread_sentence(a_label: str, a_values, b_label: str, b_values) -> str:
+    """Whether two arms' test accuracies (fractions, one per seed) spread differently over seeds: the two
+    sample standard deviations and a two-sided F test of their ratio (which assumes normally distributed
+    accuracies; with few seeds it detects only large differences)."""
+    a_values, b_values = np.asarray(a_values, float), np.asarray(b_values, float)
+    if len(a_values) < 2 or len(b_values) < 2:
+        return "With a single seed per arm there is no spread over seeds to compare."
+    sd_a, sd_b = a_values.std(ddof=1), b_values.std(ddof=1)
+    head = f"The standard deviation over seeds is {_points(sd_a)} {a_label} and {_points(sd_b)} {b_label}"
+    if sd_a == 0 or sd_b == 0:
+        return f"{head}; an arm whose seeds agree exactly leaves no ratio to test."
+    ratio = sd_b**2 / sd_a**2
+    dfn, dfd = len(b_values) - 1, len(a_values) - 1
+    p = float(min(1.0, 2 * min(f_distribution.cdf(ratio, dfn, dfd), f_distribution.sf(ratio, dfn, dfd))))
+    seeds = (
+        f"{len(a_values)} and {len(b_values)} seeds"
+        if len(a_values) != len(b_values)
+        else (f"{len(a_values)} seeds each")
+    )
+    if p < 0.05:
+        smaller = b_label if sd_b < sd_a else a_label
+        return f"{head}; with {seeds}, an F test finds the spread smaller {smaller} (p {_p(p)})."
+    return f"{head}; with {seeds}, an F test cannot tell these spreads apart (p {_p(p)})."
+
+
+def per_class_sentence(errors: pd.DataFrame, a_column: str, b_column: str, b_label: str) -> str:
+    """How per-class test errors change from A to B: `errors` has one row per class (index: class names)
+    and the mean errors per seed of A and B in `a_column` and `b_column`. Counts the classes with fewer
+    and with more errors under B and names the largest fall and the largest rise."""
+    change = errors[b_column] - errors[a_column]
+    fewer, more = int((change < 0).sum()), int((change > 0).sum())
+    head = (
+        f"{b_label[:1].upper()}{b_label[1:]} the mean number of test errors per seed falls in {fewer} of "
+        f"{len(change)} classes and rises in {more}"
+    )
+    parts = []
+
+    def counts(name) -> str:
+        return f"class {name} ({errors.loc[name, a_column]:.1f} → {errors.loc[name, b_column]:.1f})"
+
+    if fewer:
+        parts.append(f"the largest fall is for {counts(change.idxmin())}")
+    if more:
+        parts.append(f"the largest rise for {counts(change.idxmax())}")
+    return head + ("; " + ", ".join(parts) if parts else "") + "."
+
+
+# How the models fail (08): corruptions, calibration and adversarial images. Accuracies are fractions.
+
+
+def most_robust(per_seed: dict[str, list[float]], interval: dict) -> str:
+    """Which model keeps the highest mean accuracy over the corruptions, judged against the spread over
+    seeds: `per_seed` maps each model to its per-seed mean accuracies over the corruptions; `interval` is
+    the difference best minus runner-up (`evaluation.welch_interval`: mean, low, high)."""
+    means = {label: sum(values) / len(values) for label, values in per_seed.items()}
+    ranked = sorted(means, key=means.get, reverse=True)
+    best = ranked[0]
+    head = (
+        f"The {best} keeps the highest accuracy over the corruptions ({100 * means[best]:.1f} % on average)"
+    )
+    if len(ranked) == 1:
+        return head + "."
+    second = ranked[1]
+    verdict = difference_verdict(interval["low"], interval["high"])
+    gap = f"{100 * interval['mean']:.1f}\N{NO-BREAK SPACE}points ahead of the {second}"
+    if verdict == "better":
+        return (
+            f"{head}, {gap}; the 95\N{NO-BREAK SPACE}% interval over seeds "
+            f"[{100 * interval['low']:+.1f}, {100 * interval['high']:+.1f}] lies above zero: "
+            "the lead is larger than the spread between seeds."
+        )
+    if verdict == "no interval":
+        return (
+            f"{head}, {gap}; with a single seed of one of them there is no spread to judge the lead against."
+        )
+    return (
+        f"{head}, {gap}, but the 95\N{NO-BREAK SPACE}% interval over seeds "
+        f"[{100 * interval['low']:+.1f}, {100 * interval['high']:+.1f}] contains zero: "
+        "these seeds cannot tell the two apart."
+    )
+
+
+def hardest_corruptions(accuracy: pd.DataFrame, count: int = 3) -> str:
+    """The corruptions that hurt most: `accuracy` has one row per model and one column per corruption
+    (mean over seeds). Names the `count` lowest means over models, and whether they are the hardest for
+    every model."""
+    mean = accuracy.mean(axis=0).sort_values()
+    worst = list(mean.index[:count])
+    parts = [f"{name} ({100 * mean[name]:.1f} % on average)" for name in worst]
+    everyone = all(row.idxmin() == worst[0] for _, row in accuracy.iterrows())
+    tail = (
+        f"{worst[0][:1].upper()}{worst[0][1:]} is the hardest for every model."
+        if everyone
+        else "The hardest corruption differs between models."
+    )
+    return f"The corruptions that hurt most are {listed(parts)}. {tail}"
+
+
+def augmentation_off_distribution(label: str, reference_label: str, clean: dict, corrupted: dict) -> str:
+    """Whether `label` (trained with augmentation) gains more over `reference_label` off-distribution than
+    on clean images: `clean` and `corrupted` are differences label minus reference (welch_interval dicts,
+    fractions), on the clean test images and as the mean over the corruptions."""
+    on_clean = difference_verdict(clean["low"], clean["high"])
+    off = difference_verdict(corrupted["low"], corrupted["high"])
+    head = (
+        f"Against the {reference_label}, the {label} gains "
+        f"{100 * clean['mean']:+.2f}\N{NO-BREAK SPACE}points "
+        f"on the clean test images ({on_clean}) and {100 * corrupted['mean']:+.1f}\N{NO-BREAK SPACE}points "
+        f"on average over the corruptions ({off})."
+    )
+    if off == "better" and corrupted["mean"] > clean["mean"]:
+        return head + " Its augmentation buys robustness beyond its clean accuracy."
+    if off == "better":
+        return head + " It is more robust, but not by more than it is more accurate."
+    if off == "worse":
+        return head + " Off-distribution it is worse: the augmentation does not buy robustness here."
+    return head + " Off-distribution the seeds cannot tell the two apart."
+
+
+def overconfidence(table: pd.DataFrame) -> str:
+    """How overconfident the models are, from one row per model with columns model, temperature (fitted on
+    validation images), ece_before, ece_after (test images, fractions) and confident_errors (the share of
+    test errors made at more than 99 % confidence, before scaling)."""
+    hot = table[table["temperature"] > 1]
+    if len(hot) == len(table):
+        head = "Every model is overconfident: the temperature fitted on the validation images is above 1"
+    elif len(hot) == 0:
+        head = "No model is overconfident: every temperature fitted on the validation images is at most 1"
+    else:
+        verb = "is" if len(hot) == 1 else "are"
+        head = f"The {listed(list(hot['model']))} {verb} overconfident (temperature above 1)"
+    better = int((table["ece_after"] < table["ece_before"]).sum())
+    worst = table.loc[table["confident_errors"].idxmax()]
+    return (
+        f"{head} (from {table['temperature'].min():.2f} to {table['temperature'].max():.2f}). Temperature "
+        f"scaling lowers the test ECE of {better} of {len(table)} models. Before scaling, the "
+        f"{worst['model']} "
+        f"makes {100 * worst['confident_errors']:.0f} % of its test errors at more than 99 % confidence."
+    )
+
+
+def fgsm_against_published(accuracy: dict[str, float], epsilon: float, published_error: float) -> str:
+    """How the models' FGSM error at `epsilon` (1 - accuracy, per model, mean over seeds) compares with the
+    published maxout network's (Goodfellow et al. 2015: 89.4 % at eps 0.25)."""
+    errors = {label: 1 - value for label, value in accuracy.items()}
+    above = [label for label, error in errors.items() if error >= published_error]
+    best = min(errors, key=errors.get)
+    head = (
+        f"At a step of $\\varepsilon = {epsilon:g}$ the errors range from {100 * errors[best]:.1f} % "
+        f"(the {best}) to {100 * max(errors.values()):.1f} %"
+    )
+    published = f"the published maxout network ({100 * published_error:.1f} %)"
+    if len(above) == len(errors):
+        return f"{head}: every model is fooled at least as often as {published}."
+    if not above:
+        return f"{head}: every model is fooled less often than {published}."
+    return (
+        f"{head}: the {listed(above)} {'is' if len(above) == 1 else 'are'} fooled at least as often as the "
+        f"published maxout network ({100 * published_error:.1f} %), the others less often."
+    )

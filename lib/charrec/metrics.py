@@ -25,8 +25,8 @@ class ModelMetrics(BaseModel):
     model_config = ConfigDict(extra="allow")  # notebook-specific extras, e.g. ms_per_step_mean
 
     architecture: str
-    parameters: int  # trainable
-    epochs: int
+    parameters: int  # trainable; for a scikit-learn model, the numbers it stores (e.g. k-NN its images)
+    epochs: int | None  # None: a scikit-learn model, fitted once
     seeds: list[int]
     test_accuracy: list[float] = []  # per seed, in the order of `seeds`; empty for a validation-only model
     test_accuracy_mean: float | None = None
@@ -49,13 +49,15 @@ def model_metrics(
     runs: pd.DataFrame, architecture: str, parameters: int, epochs: int, **extra
 ) -> ModelMetrics:
     """A model's entry from its final runs: one row per seed with columns seed, test_accuracy,
-    train_seconds, images_per_second and optionally validation_accuracy."""
+    train_seconds, images_per_second and optionally validation_accuracy and train_images (recorded when
+    every seed trained on the same number of images). `epochs` None for a model fitted once
+    (scikit-learn)."""
     test_mean, test_sd = mean_sd(runs["test_accuracy"])
     validation = runs["validation_accuracy"].mean() if "validation_accuracy" in runs else None
     fields = dict(
         architecture=architecture,
         parameters=int(parameters),
-        epochs=int(epochs),
+        epochs=None if epochs is None else int(epochs),
         seeds=[int(s) for s in runs["seed"]],
         test_accuracy=[round(float(a), 6) for a in runs["test_accuracy"]],
         test_accuracy_mean=round(test_mean, 6),
@@ -66,6 +68,8 @@ def model_metrics(
         train_seconds_mean=round(float(runs["train_seconds"].mean()), 2),
         images_per_second_mean=round(float(runs["images_per_second"].mean()), 1),
     )
+    if "train_images" in runs and runs["train_images"].nunique() == 1:  # the summary marks it per model
+        fields["train_images"] = int(runs["train_images"].iloc[0])
     return ModelMetrics(**{**fields, **extra})  # an extra (e.g. validation_accuracy_mean of another run) wins
 
 

@@ -37,14 +37,11 @@ def show_test_evaluation(
         caption=f"Confusion matrix on the test set ({model_label}): true class by row, predicted by column",
     )
     if gallery_size and len(mistakes):
-        display(
-            Markdown(
-                f"The {min(gallery_size, len(mistakes))} most confident mistakes "
-                "(true → predicted, confidence of the prediction):"
-            )
-        )
+        # What the titles mean is in the caption, which the PDF keeps with the figure wherever it floats
         show_figure(
             figures.misclassified_gallery(x_test, mistakes, class_names, gallery_size),
-            caption=f"The most confident mistakes on the test set ({model_label})",
+            caption=f"The {min(gallery_size, len(mistakes))} most confident mistakes on the test set "
+            f"({model_label}), each titled with its true class, → the predicted class, and the confidence of "
+            "the prediction",
         )
     return {"test_accuracy": accuracy, "misclassified": len(mistakes)}

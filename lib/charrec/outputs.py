@@ -13,6 +13,7 @@ from pathlib import Path
 from .files import project_root
 
 REPORT_STAGE_ENV = "CHARREC_REPORT_STAGE"  # set while the pipeline's report stage runs a notebook
+NOTEBOOK_ENV = "CHARREC_NOTEBOOK"  # ... and the name of that notebook (e.g. "02_dense_baseline")
 SCRATCH = "scratch"  # interactive outputs and runs trained with other parameters
 HEADLINE = "headline"  # metrics/headline/NAME.json: one short row of `dvc metrics show` per notebook
 

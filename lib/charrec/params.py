@@ -170,6 +170,26 @@ class ExplorationParams(Schema):
     samples_per_class: int = Field(ge=1, le=20)
 
 
+class ClassicalBaseline(Schema):
+    """One scikit-learn baseline of 02 (a model of `charrec.models.classical`): the builder argument tuned on
+    the validation split, its values (one validation run each), the value of the final model (tested once)
+    and the other builder arguments, fixed."""
+
+    tuned: str
+    values: Annotated[list[int | float], Field(min_length=1), AfterValidator(_unique_numbers)]
+    final: int | float
+    options: dict[str, int | float | str]
+
+    @model_validator(mode="after")
+    def _final_is_a_validated_value(self):
+        if float(self.final) not in {float(value) for value in self.values}:
+            raise ValueError(
+                f"'final' is {self.final!r}, which is not among the validated 'values' "
+                f"{list(self.values)}: the final model's value must be one the validation runs scored"
+            )
+        return self
+
+
 class DenseBaselineParams(Schema):
     (
         """Dense baseline notebook (notebooks/02_dense_baseline.py): the source report's """
@@ -184,6 +204,29 @@ class DenseBaselineParams(Schema):
     seeds: Seeds
     retrain_on_all_training_images: bool
     gallery_size: GallerySize
+    classical: dict[str, ClassicalBaseline]
+
+    @model_validator(mode="after")
+    def _classical_models_are_registered(self):
+        from .models import catalogue  # reads the models' source: no TensorFlow, no scikit-learn
+
+        models = catalogue()
+        for name, baseline in self.classical.items():
+            where = f"'classical.{name}'"
+            if name not in models:
+                close = difflib.get_close_matches(name, models, n=1)
+                hint = f" Did you mean '{close[0]}'?" if close else ""
+                raise ValueError(f"{where}: unknown model '{name}'.{hint} Known: {', '.join(sorted(models))}")
+            arguments = models[name].arguments
+            for argument in [baseline.tuned, *baseline.options]:
+                if argument not in arguments:
+                    raise ValueError(
+                        f"{where}: '{argument}' is not an argument of {name}; its arguments: "
+                        f"{', '.join(arguments)}"
+                    )
+            if baseline.tuned in baseline.options:
+                raise ValueError(f"{where}: '{baseline.tuned}' is tuned; remove it from 'options'")
+        return self
 
 
 Strength = Annotated[float, Field(ge=0, le=10)]

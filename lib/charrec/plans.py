@@ -7,11 +7,15 @@ those parameters describe. Labels (`RunSpec.labels`) are how a notebook selects 
 model, seed, regularizer and value.
 """
 
+from .classical import NOT_USED
+from .models import info
 from .params import ParamsError
 from .runs import RunSpec
 
 FINAL = "final"  # runs trained on all training images (training + validation) and tested once
 VALIDATION = "validation"  # runs trained on the training part and scored on validation every epoch
+GRID = "grid"  # scikit-learn baselines: one fit per value of the tuned argument, scored on validation
+BASELINE = "baseline"  # scikit-learn baselines: the chosen value fitted on all training images, tested once
 
 
 def dense_baseline(params) -> list[RunSpec]:
@@ -50,7 +54,50 @@ def dense_baseline(params) -> list[RunSpec]:
         )
         for seed in params.seeds
     ]
-    return validation + final
+    return validation + final + classical_baselines(params.classical, params.seeds[0])
+
+
+def classical_baselines(baselines: dict, seed: int) -> list[RunSpec]:
+    """02's scikit-learn baselines (`charrec.models.classical`, fitted by `charrec.classical`): per model, a
+    run per value of its tuned argument on the training part, scored on validation (phase GRID), then the
+    `final` value on all training images, tested once (phase BASELINE). One fit each, no epochs; they are
+    deterministic, so one `seed` (recorded, not drawn from). Labels: phase, model (registry name), display
+    (its display name), the tuned argument and its value."""
+    runs = []
+    for name, baseline in baselines.items():
+        display = info(name).display_name
+        common = dict(model=name, seed=seed, **NOT_USED)
+
+        def labels(phase: str, value) -> dict:
+            return {
+                "phase": phase,
+                "model": name,
+                "display": display,
+                "tuned": baseline.tuned,
+                "value": value,
+            }
+
+        for value in baseline.values:
+            runs.append(
+                RunSpec(
+                    key=f"validation-{name}-{baseline.tuned}{value:g}",
+                    options={**baseline.options, baseline.tuned: value},
+                    score=True,
+                    labels=labels(GRID, value),
+                    **common,
+                )
+            )
+        runs.append(
+            RunSpec(
+                key=f"final-{name}",
+                options={**baseline.options, baseline.tuned: baseline.final},
+                train_on="train_full",
+                test=True,
+                labels=labels(BASELINE, baseline.final),
+                **common,
+            )
+        )
+    return runs
 
 
 # 03's ablation: what removing each ingredient of the final recipe means (the sweeps' protocol where the

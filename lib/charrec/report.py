@@ -18,13 +18,15 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from IPython.display import Markdown, display
 from matplotlib import font_manager
 from matplotlib_inline.backend_inline import set_matplotlib_formats
 
 from .datasets import KMNIST_GLYPHS, KMNIST_ROMAJI
+from .figures import use_report_style
 from .files import project_root
+from .outputs import NOTEBOOK_ENV
+from .typography import NO_BREAK_SPACE, with_units_kept
 
 REPORTED_PACKAGES = (
     "tensorflow-cpu",
@@ -56,6 +58,7 @@ POINTS_COLUMN = re.compile(r"\b(gap|gain)\b", re.IGNORECASE)
 ALREADY_SCALED = re.compile(r"%|\bpp\b|\bpoints?\b", re.IGNORECASE)
 BREAK_POINTS = re.compile(r"\s+|(?<=[_/-])")  # where a wrapping column may break a line
 LATEX_SPECIALS = {
+    NO_BREAK_SPACE: "~",
     "\\": r"\textbackslash{}",
     "&": r"\&",
     "%": r"\%",
@@ -75,7 +78,7 @@ def setup_notebook() -> float:
     Returns the start time, for the wall time in the provenance block.
     """
     set_matplotlib_formats("png", "pdf")
-    sns.set_theme(style="whitegrid", context="notebook")
+    use_report_style()
     installed = {font.name for font in font_manager.fontManager.ttflist}
     matplotlib.rcParams["font.family"] = ["DejaVu Sans", *[name for name in CJK_FONTS if name in installed]]
     matplotlib.rcParams["figure.dpi"] = 110
@@ -106,7 +109,7 @@ def sentence_case(caption: str) -> str:
 def figure_caption(caption: str) -> dict:
     """The display bundle of a numbered figure caption: "Figure N: caption" in the HTML report (the
     template's CSS counter) and in the PDF (LaTeX's figure counter)."""
-    caption = sentence_case(caption)
+    caption = with_units_kept(sentence_case(caption))
     return {
         "text/html": f'<p class="figure-caption">{html.escape(caption)}</p>',
         "text/latex": f"\\captionof{{figure}}{{{_latex_escape(caption)}}}",
@@ -259,7 +262,7 @@ class _Column:
         return max(map(_em, pieces), default=0.0)
 
     def cell_latex(self, text: str) -> str:
-        escaped = _latex_escape(text)
+        escaped = _latex_escape(with_units_kept(text))
         if self.numeric and escaped.startswith("-"):
             return "$-$" + escaped[1:]  # a minus sign, not a hyphen
         if self.width_pt is None:
@@ -324,7 +327,8 @@ def _wrap_text_columns(columns: list[_Column], size: float) -> None:
 def latex_table(shown: pd.DataFrame, numeric: list[bool], caption: str | None = None) -> str:
     """A booktabs table for the report's LaTeX template: as large a font as fits the line (normal, small,
     footnote size), then wrapped text columns and two-line headers, and only then scaled down, never below
-    8 pt (`\\reportfit`, defined in the template). Long tables break across pages, header repeated."""
+    8 pt (`\\reportfit`, defined in the template). Long tables break across pages, header repeated; a
+    shorter one with a caption is a float ([htbp]), one without stays where it is ([H])."""
     index_names = [_label(name) for name in shown.index.names]
     columns = [
         _Column(name, [str(key[level]) if isinstance(key, tuple) else str(key) for key in shown.index], False)
@@ -387,8 +391,11 @@ def latex_table(shown: pd.DataFrame, numeric: list[bool], caption: str | None = 
             "\\end{longtable}\n}\n"
         )
     minimum_scale = SMALLEST_SIZE_PT / size
+    # A captioned table floats like a captioned figure (here if it fits, else at the top of the next page,
+    # within its section): the text after it fills the page instead of leaving it half empty
+    placement = "htbp" if caption else "H"
     return (
-        "\\begin{table}[H]\n\\centering\n"
+        f"\\begin{{table}}[{placement}]\n\\centering\n"
         + (f"\\caption{{{escaped_caption}}}\n" if caption else "")
         + f"\\reportfit{{{minimum_scale:.3f}}}{{{size_command}\\begin{{tabular}}{{{spec}}}\n{header}{rows}"
         + "\\bottomrule\n\\end{tabular}}\n\\end{table}\n"
@@ -402,7 +409,7 @@ def show_table(table: pd.DataFrame, caption: str | None = None, decimals: int = 
     decimals (the header says "(%)"), counts as integers, seconds with one decimal, images per second as
     integers, the rest with `decimals` decimals. The caption starts with a capital (`sentence_case`).
     """
-    caption = sentence_case(caption) if caption else caption
+    caption = with_units_kept(sentence_case(caption)) if caption else caption
     shown, numeric = formatted_table(table, decimals)
     style = (
         shown.style.format(escape="html")
@@ -430,8 +437,13 @@ def show_table(table: pd.DataFrame, caption: str | None = None, decimals: int = 
     )
 
 
+# Layer types as a reader knows them: the project's fused batch normalization is Keras' layer, computed in
+# one step (charrec.models.layers)
+LAYER_TYPE_NAMES = {"FusedBatchNormalization": "BatchNormalization"}
+
+
 def model_summary(model) -> pd.DataFrame:
-    """One row per layer with its output shape and trainable / non-trainable parameter counts."""
+    """One row per layer with its type, output shape and trainable / non-trainable parameter counts."""
     rows = []
     for layer in model.layers:
         trainable = sum(int(w.numpy().size) for w in layer.trainable_weights)
@@ -439,7 +451,7 @@ def model_summary(model) -> pd.DataFrame:
         rows.append(
             {
                 "layer": layer.name,
-                "type": type(layer).__name__,
+                "type": LAYER_TYPE_NAMES.get(type(layer).__name__, type(layer).__name__),
                 "output shape": str(tuple(layer.output.shape[1:])),
                 "trainable": trainable,
                 "non-trainable": frozen,
@@ -537,26 +549,81 @@ def _commit_here() -> str:
         return "unknown"
 
 
-def show_provenance(manifest: dict, seeds: list[int], start_time: float) -> None:
-    """The closing block of every report: where the data came from and what ran it."""
+CLOSING_HEADING = "How this report was made"
+
+
+def notebook_name(name: str | None = None) -> str | None:
+    """The report's notebook name ("02_dense_baseline"): `name` if given, else the one the report stage
+    runs (CHARREC_NOTEBOOK, set by charrec.run_notebook), else the notebook JupyterLab has open
+    (JPY_SESSION_NAME, its path), else None."""
+    if name:
+        return name
+    if os.environ.get(NOTEBOOK_ENV):
+        return os.environ[NOTEBOOK_ENV]
+    session = os.environ.get("JPY_SESSION_NAME")
+    return Path(session).name.split(".")[0] if session else None
+
+
+def how_made_markdown(
+    manifest: dict, seeds: list[int], wall_seconds: float, name: str | None, hardware: str, commit: str
+) -> str:
+    """The closing section of a report (Markdown): the commands that make it, its files, the data and
+    its verified checksums, seeds, hardware, package versions and wall time. The one place of a report
+    that names commands and files; `name` is the notebook's ("02_dense_baseline"), None if unknown."""
+    shown = name or "NAME"
     checksums = "\n".join(
         f"| `{manifest['files'][role]}` | `{md5}` |" for role, md5 in manifest["md5"].items()
     )
+    runs = " and the stored training runs" if seeds else ""
+    train = (
+        f" from the stored runs; `python -m charrec.train {shown}` trains those of its runs that are missing "
+        "or out of date"
+        if seeds
+        else ""
+    )
+    facts = [
+        "**Commands**: `dvc repro` runs the whole study (data, training, reports), each step only if its "
+        f"inputs changed; `python -m charrec.run_notebook {shown}` renders this report alone{train}",
+        f"**Files**: the settings `params/{shown}.yaml`, the notebook `notebooks/{shown}.py`, every number "
+        f"it reports `metrics/{shown}.json`, this report `reports/{shown}.html` and `.pdf`",
+        f"**Generated**: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}, from git commit {commit}",
+        f"**Data**: {manifest['dataset']}, split seed {manifest['split_seed']}, "
+        f"{manifest['counts']['train']:,} train / {manifest['counts']['validation']:,} validation / "
+        f"{manifest['counts']['test']:,} test images",
+        f"**Seeds**: {', '.join(map(str, seeds)) or 'none'}",
+        f"**Hardware**: {hardware}",
+        f"**Python** {platform.python_version()}; {package_versions()}",
+        f"**Wall time of this notebook**: {wall_seconds:.1f} s",
+    ]
+    return (
+        f"## {CLOSING_HEADING}\n\n"
+        f"This report is generated: its notebook runs on the prepared data{runs}, and its outputs are "
+        "rendered to HTML and PDF.\n\n"
+        + "".join(f"- {fact}\n" for fact in facts)
+        + f"\n| data file | md5 (verified) |\n|---|---|\n{checksums}\n"
+    )
+
+
+def show_provenance(manifest: dict, seeds: list[int], start_time: float, name: str | None = None) -> None:
+    """The closing section of every report, "How this report was made" (`how_made_markdown`): commands,
+    files, where the data came from and what ran it. `name`: the notebook's, by default the one the
+    report stage runs (`notebook_name`)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         hardware = hardware_description()
+    # No figure or table floats past the closing section; ragged right in the PDF: its long names of
+    # commands and files would stretch justified lines apart
+    display({"text/latex": "\\FloatBarrier\\begingroup\\raggedright", "text/html": ""}, raw=True)
     display(
         Markdown(
-            f"## Provenance\n\n"
-            f"- **Generated**: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}, from git commit "
-            f"{_commit_here()}\n"
-            f"- **Data**: {manifest['dataset']}, split seed {manifest['split_seed']}, "
-            f"{manifest['counts']['train']:,} train / {manifest['counts']['validation']:,} validation / "
-            f"{manifest['counts']['test']:,} test images\n"
-            f"- **Seeds**: {', '.join(map(str, seeds)) or 'none'}\n"
-            f"- **Hardware**: {hardware}\n"
-            f"- **Python** {platform.python_version()}; {package_versions()}\n"
-            f"- **Wall time of this notebook**: {time.perf_counter() - start_time:.1f} s\n\n"
-            f"| file | md5 (verified) |\n|---|---|\n{checksums}\n"
+            how_made_markdown(
+                manifest,
+                seeds,
+                time.perf_counter() - start_time,
+                notebook_name(name),
+                hardware,
+                _commit_here(),
+            )
         )
     )
+    display({"text/latex": "\\par\\endgroup", "text/html": ""}, raw=True)

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import warnings
+import zlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -40,10 +41,11 @@ from traitlets.config import Config
 from .availability import datasets_of, skip_message, unavailable
 from .files import ForeignCodeError, check_own_code, project_root, write_atomically
 from .metrics import write_metrics
-from .outputs import REPORT_STAGE_ENV, NotebookOutputs
+from .outputs import NOTEBOOK_ENV, REPORT_STAGE_ENV, NotebookOutputs
 from .params import ParamsError, check_parameters_cell, check_references, read_params, schema_for, validate
 from .runlock import EX_TEMPFAIL, RunInProgress, run_lock
 from .tools import ToolsMissing, check_report_tools
+from .typography import with_units_kept
 
 TEMPLATES = Path(__file__).parent / "templates"
 # TensorFlow's C++ start-up lines (absl format, e.g. "I0000 00:00:17... port.cc:153] oneDNN custom operations
@@ -211,6 +213,12 @@ def _with_report_metadata(notebook):
 LINE_WIDTH_PT = 472.0
 TEXT_HEIGHT_PT = 720.0
 PAPER_HEIGHT_PT = 845.0
+# The template places a figure at its drawn size, shrunk only to fit these fractions of the line width and
+# the text height (its `\adjustimage{max size={1.0\linewidth}{0.75\textheight}}`)
+FIGURE_MAX_WIDTH = 1.0
+FIGURE_MAX_HEIGHT = 0.75
+FLOAT_BEGIN = "\\begin{figure}[htbp]"
+FLOAT_END = "\\end{figure}"
 BASELINE_PT = 13.6
 INTEXT_SEPARATION_PT = 14.0  # \intextsep of the 11 pt article class (12 pt plus stretch)
 CHARACTERS_PER_LINE = 95
@@ -233,6 +241,7 @@ class _Block:
     is_text: bool
     is_heading: bool = False
     has_table: bool = False  # text with a markdown table (e.g. the provenance block): kept in one piece
+    floating: bool = False  # a figure with its caption: a float, placed by LaTeX, never hinted
 
 
 def _text_height(text: str) -> tuple[float, bool]:
@@ -248,15 +257,57 @@ def _text_height(text: str) -> tuple[float, bool]:
     return height, text.lstrip().startswith("#")
 
 
-def _figure_height(pdf: str) -> float | None:
-    """Height in points of a vector figure as the template places it: at most 0.9 of the line wide."""
-    found = MEDIA_BOX.search(base64.b64decode(pdf))
+def figure_scale(width_pt: float, height_pt: float) -> float:
+    """The factor (at most 1) by which the PDF template shrinks a figure `width_pt` × `height_pt` points
+    large (its drawn size): to fit `FIGURE_MAX_WIDTH` of the line and `FIGURE_MAX_HEIGHT` of the text."""
+    return min(
+        1.0, FIGURE_MAX_WIDTH * LINE_WIDTH_PT / width_pt, FIGURE_MAX_HEIGHT * TEXT_HEIGHT_PT / height_pt
+    )
+
+
+def figure_size_pt(pdf: bytes) -> tuple[float, float] | None:
+    """Width and height in points of a PDF figure (its MediaBox), or None if it has none."""
+    found = MEDIA_BOX.search(pdf)
     if found is None:
         return None
     x0, y0, x1, y1 = map(float, found.groups())
-    width, height = x1 - x0, y1 - y0
-    scale = min(1.0, 0.9 * LINE_WIDTH_PT / width, 0.9 * PAPER_HEIGHT_PT / height)
-    return height * scale + 3 * BASELINE_PT  # and its caption below (up to two lines)
+    return x1 - x0, y1 - y0
+
+
+PDF_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.DOTALL)
+PDF_FONT_SIZE = re.compile(rb"/[\w.+-]+\s+([\d.]+)\s+Tf\b")
+
+
+def figure_text_sizes(pdf: bytes) -> list[float]:
+    """The font size in points (at the figure's drawn size) of every text a matplotlib PDF figure draws:
+    each `size Tf` operator of its content streams (matplotlib sets each text's size so, superscripts
+    included, with an unscaled text matrix)."""
+    sizes = []
+    for stream in PDF_STREAM.findall(pdf):
+        try:
+            content = zlib.decompress(stream)
+        except zlib.error:
+            content = stream
+        sizes += [float(size) for size in PDF_FONT_SIZE.findall(content)]
+    return sizes
+
+
+def _figure_height(pdf: str) -> float | None:
+    """Height in points of a vector figure (base64) as the template places it, with its caption."""
+    size = figure_size_pt(base64.b64decode(pdf))
+    if size is None:
+        return None
+    return size[1] * figure_scale(*size) + 3 * BASELINE_PT  # and its caption below (up to two lines)
+
+
+def _is_caption(output) -> bool:
+    """Whether an output is a figure's caption (charrec.report.figure_caption)."""
+    return output.get("data", {}).get("text/latex", "").startswith("\\captionof")
+
+
+def _is_figure(output) -> bool:
+    data = output.get("data", {})
+    return "text/latex" not in data and any(key in data for key in ("application/pdf", "image/png"))
 
 
 def _table_height(latex: str) -> float:
@@ -277,13 +328,19 @@ def _blocks(notebook) -> list[_Block]:
             table = bool(MARKDOWN_TABLE.search(cell.source))
             blocks.append(_Block(index, None, height, True, heading, table))
             continue
-        for position, output in enumerate(cell.get("outputs", [])):
+        outputs = cell.get("outputs", [])
+        for position, output in enumerate(outputs):
             data = output.get("data", {})
             latex = data.get("text/latex", "")
-            if latex.startswith("\\captionof"):  # a figure's caption: counted in the figure's height
+            if _is_caption(output):  # a figure's caption: counted in the figure's height
                 continue
-            if "\\begin{table}" in latex or "\\begin{longtable}" in latex:
+            captioned = position + 1 < len(outputs) and _is_caption(outputs[position + 1])
+            if "\\begin{table}[htbp]" in latex:  # a captioned table: a float, like a captioned figure
+                blocks.append(_Block(index, position, 0.0, False, floating=True))
+            elif "\\begin{table}" in latex or "\\begin{longtable}" in latex:
                 blocks.append(_Block(index, position, _table_height(latex), False))
+            elif _is_figure(output) and captioned:
+                blocks.append(_Block(index, position, 0.0, False, floating=True))
             elif "application/pdf" in data and _figure_height(data["application/pdf"]) is not None:
                 blocks.append(_Block(index, position, _figure_height(data["application/pdf"]), False))
             elif "text/markdown" in data:
@@ -297,19 +354,21 @@ def _blocks(notebook) -> list[_Block]:
 
 
 def _with_layout_hints(notebook):
-    """The notebook with a `\\Needspace` before the text that leads into each figure or table (back to its
-    heading, if that is near): the heading, the lead-in and the start of the figure or table then begin a
-    new page together instead of leaving the heading or its sentence alone at the foot of a page. A figure
-    without such a lead-in gets its own `\\Needspace`, so that its caption stays with it."""
+    """The notebook with a `\\Needspace` before the text that leads into each long or uncaptioned table and
+    uncaptioned figure (back to its heading, if that is near): the heading, the lead-in and the start of the
+    table then begin a new page together instead of leaving the heading or its sentence alone at the foot
+    of a page. A figure without such a lead-in gets its own `\\Needspace`. A captioned figure or (short)
+    table is a float (`_with_figure_floats`, `charrec.report.latex_table`) and gets no hint: LaTeX moves
+    it, not the text, to the next page."""
     notebook = copy.deepcopy(notebook)
     blocks = _blocks(notebook)
     hints: dict[tuple[int, int | None], float] = {}
     for position, block in enumerate(blocks):
         if block.has_table and block.height_pt <= 0.6 * TEXT_HEIGHT_PT:  # no row left alone on a page
             hints[(block.cell, block.output)] = block.height_pt
-        if block.is_text:
+        if block.is_text or block.floating:
             continue
-        # A figure (with its caption) or table that does not fit starts the next page: a caption is never
+        # A figure (without a caption) or table that does not fit starts the next page: a caption is never
         # parted from its figure
         hints[(block.cell, block.output)] = min(block.height_pt, 0.95 * TEXT_HEIGHT_PT)
         lead: list[_Block] = []
@@ -342,6 +401,26 @@ def _with_layout_hints(notebook):
             notebook.cells[cell].outputs.insert(
                 output, nbformat.v4.new_output("display_data", data={"text/latex": command})
             )
+    return notebook
+
+
+def _with_figure_floats(notebook):
+    """The notebook with each captioned figure and its caption wrapped in a LaTeX float (`FLOAT_BEGIN` ...
+    `FLOAT_END` outputs around them): placed here if it fits, else at the top of the next page while the
+    text after it fills this one (report_a4 keeps floats within their section)."""
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook.cells:
+        outputs = cell.get("outputs", [])
+        wrapped = []
+        for position, output in enumerate(outputs):
+            captioned = position + 1 < len(outputs) and _is_caption(outputs[position + 1])
+            if _is_figure(output) and captioned:
+                wrapped.append(nbformat.v4.new_output("display_data", data={"text/latex": FLOAT_BEGIN}))
+            wrapped.append(output)
+            if _is_caption(output) and position > 0 and _is_figure(outputs[position - 1]):
+                wrapped.append(nbformat.v4.new_output("display_data", data={"text/latex": FLOAT_END}))
+        if cell.cell_type == "code":
+            cell.outputs = wrapped
     return notebook
 
 
@@ -384,8 +463,22 @@ def _without_startup_chatter(notebook):
     return notebook
 
 
+def _with_units_kept(notebook):
+    """The notebook with its prose's numbers kept on one line with their units (markdown cells and Markdown
+    outputs; `charrec.report.with_units_kept`): no line of either report ends between "99.58" and "%"."""
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            cell.source = with_units_kept(cell.source)
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "text/markdown" in data:
+                data["text/markdown"] = with_units_kept(data["text/markdown"])
+    return notebook
+
+
 def render_reports(executed: Path, outputs: NotebookOutputs) -> None:
-    notebook = _without_startup_chatter(nbformat.read(executed, as_version=4))
+    notebook = _with_units_kept(_without_startup_chatter(nbformat.read(executed, as_version=4)))
     config = Config()
     config.TemplateExporter.exclude_input = True
     config.TemplateExporter.exclude_input_prompt = True
@@ -400,7 +493,8 @@ def render_reports(executed: Path, outputs: NotebookOutputs) -> None:
     config.PDFExporter.latex_count = 2  # xelatex twice: references and page layout settle
     pdf_exporter = ReportPDFExporter(config=config, template_name="report_a4")
     pdf, _ = pdf_exporter.from_notebook_node(
-        _with_layout_hints(_with_report_metadata(notebook)), resources={"metadata": {"name": outputs.name}}
+        _with_figure_floats(_with_layout_hints(_with_report_metadata(notebook))),
+        resources={"metadata": {"name": outputs.name}},
     )
     write_atomically(outputs.pdf, pdf)
     if pdf_exporter.missing_characters:
@@ -534,6 +628,7 @@ def run(name: str, root: Path = Path(".")) -> None:
     _remove(outputs.all_results() + [outputs.failed_notebook])
     # The kernel inherits it: read the trained runs, write into the project.
     os.environ[REPORT_STAGE_ENV] = "1"
+    os.environ[NOTEBOOK_ENV] = name  # the closing section names this report's commands and files
     # The kernel runs in notebooks/: a relative PYTHONPATH (the stages' `PYTHONPATH=lib`) would not reach
     # this checkout's library there, and the kernel would import another checkout's code.
     entries = [entry for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry]

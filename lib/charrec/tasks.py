@@ -19,6 +19,7 @@ wall time does: runs that share a core take longer). Settings, from the environm
     CHARREC_DASK_SCHEDULER=ADDR  the cluster's scheduler (default: a local cluster of N worker processes)
 """
 
+import ast
 import io
 import json
 import os
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +79,8 @@ class RunStore:
         if result.get("fingerprint") != fingerprints.of(spec.model, spec.dataset):
             changed = changed_parts(result.get("code", {}), fingerprints.parts(spec.model, spec.dataset))
             return None, f"code changed ({', '.join(changed) or 'fingerprint'})"
-        needed = [self.model_file(spec.key)] if spec.test or spec.keep_model else []
+        kept = result.get("kept_model", True)  # a scikit-learn run keeps its test scores, not its model
+        needed = [self.model_file(spec.key)] if (spec.test or spec.keep_model) and kept else []
         if spec.test:
             needed.append(self.probabilities_file(spec.key))
         if spec.test and spec.test_time_shift:
@@ -140,8 +143,27 @@ def jobs_setting() -> int:
 def run_cost(spec: RunSpec) -> float:
     """A run's estimated relative cost, to order and size the pool: epochs × training images (`train_size`,
     else 60,000; early stopping is not foreseen) × its model's cost per image with its options (registered
-    with the model: `charrec.models.model`). Raises UnknownModelError for an unregistered model."""
-    return info(spec.model).cost(spec.options) * spec.epochs * (spec.train_size or 60_000)
+    with the model: `charrec.models.model`). A scikit-learn fit (epochs 0) counts as one pass: its model's
+    cost per image covers the fit and its predictions. Raises UnknownModelError for an unregistered model."""
+    return info(spec.model).cost(spec.options) * max(spec.epochs, 1) * (spec.train_size or 60_000)
+
+
+@cache
+def own_training_path(model: str) -> bool:
+    """Whether `model`'s module brings its own training path: a top-level `execute` (defined or imported
+    there) with the contract of `charrec.runs.execute`, as the scikit-learn models' module does
+    (`charrec.classical`). Read from the module's source, so nothing (no TensorFlow) is imported."""
+    from .dependencies import module_file
+
+    tree = ast.parse(module_file(info(model).module).read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "execute":
+            return True
+        if isinstance(node, ast.ImportFrom) and any(
+            (alias.asname or alias.name) == "execute" for alias in node.names
+        ):
+            return True
+    return False
 
 
 def finish_time(costs: list[float], workers: int, slots: int) -> float:
@@ -178,16 +200,18 @@ def pool_size(costs: list[float], slots: int, most_per_slot: int = 4) -> int:
 
 def seconds_per_cost(roots: list[Path]) -> dict[str, list[float]]:
     """Per model, the measured train seconds per cost unit (`run_cost`) of every run stored under `roots`
-    (`runs/*/*.json`): its `train_seconds` (the epochs' wall time, on the pool that trained it) over the
-    cost of the epochs it ran. Unreadable or unregistered runs are skipped."""
+    (`runs/*/*.json`): its `train_seconds` (the epochs' wall time, on the pool that trained it; for a
+    scikit-learn fit, with its `predict_seconds`) over the cost of the epochs it ran. Unreadable or
+    unregistered runs are skipped."""
     measured: dict[str, list[float]] = {}
     for root in roots:
         for path in sorted(Path(root).glob("runs/*/*.json")):
             try:
                 result = json.loads(path.read_text(encoding="utf-8"))
                 spec = RunSpec(**result["spec"])
-                cost = run_cost(spec) * result["epochs_run"] / spec.epochs
-                measured.setdefault(spec.model, []).append(result["train_seconds"] / cost)
+                cost = run_cost(spec) * result.get("epochs_run", 1) / max(spec.epochs, 1)  # a fit: one pass
+                seconds = result["train_seconds"] + result.get("predict_seconds", 0.0)
+                measured.setdefault(spec.model, []).append(seconds / cost)
             except Exception:  # an older schema, a removed model: no measurement
                 continue
     return measured
@@ -266,18 +290,29 @@ def train_one(
     progress lines go to `stream` (default: standard output). With `progress_dir`, the run's progress also
     goes to `progress_dir/KEY.json` every few seconds (`charrec.progress`), for a notebook's live bars, and
     the per-epoch lines are left out (the bars show them)."""
-    limit_threads(threads)  # first: it imports TensorFlow, quietly
-    from . import runs
-    from .training import use_available_accelerators
-
-    use_available_accelerators()
     spec = RunSpec(**spec_json)
+    if own_training_path(spec.model):  # e.g. scikit-learn: no TensorFlow; its BLAS gets the thread limit
+        import importlib
+
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(threads)
+        execute = importlib.import_module(info(spec.model).module).execute
+    else:
+        limit_threads(threads)  # first: it imports TensorFlow, quietly
+        from . import runs
+        from .training import use_available_accelerators
+
+        use_available_accelerators()
+        execute = runs.execute
     store = RunStore(Path(store_root), notebook)
 
     def log(line: str) -> None:
         print(line, file=stream or sys.stdout, flush=True)
 
     progress_file = Path(progress_dir) / f"{spec.key}.json" if progress_dir else None
+    from . import runs
+
     progress_log = runs.progress_log
     if progress_file:  # runs.execute builds its callbacks itself: its per-epoch log gains the progress file
         from .progress import with_progress_file
@@ -286,7 +321,7 @@ def train_one(
             progress_log(prefix, lambda line: None), progress_file
         )
     try:
-        result = runs.execute(
+        result = execute(
             spec,
             Path(root) / "data" / "prepared",
             store.model_file(spec.key),
@@ -530,6 +565,8 @@ class RunResults:
             "validation_accuracy_plain",
             "validation_accuracy_shifted",
             "test_accuracy_shifted",
+            "predict_seconds",
+            "stored_values",
         )
         rows = [
             {**spec.labels, **{k: self.results[spec.key][k] for k in scalars if k in self.results[spec.key]}}

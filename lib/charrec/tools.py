@@ -43,6 +43,7 @@ TEX_FILES = {
     "mathrsfs.sty": "texlive-latex-recommended",
     "needspace.sty": "texlive-latex-extra",
     "parskip.sty": "texlive-latex-recommended",
+    "placeins.sty": "texlive-latex-extra",
     "soul.sty": "texlive-plain-generic",
     "tcolorbox.sty": "texlive-latex-extra",
     "textcomp.sty": "texlive-latex-base",
