@@ -271,13 +271,13 @@ def test_ablation_where_removing_helps_or_nothing_is_clear():
 def test_ensemble_against_every_single_model():
     sentence = ensemble_against_singles("simple CNN", 0.993, [0.99, 0.99, 0.9908], [0.0003, 0.0004, 0.012])
     assert sentence.startswith(f"The simple CNN's ensemble (99.30{NBSP}%) against each of its 3 models")
-    assert "better than every one of them (adjusted p ≤ 0.012)" in sentence
-    assert "(adjusted p < 0.001)" in ensemble_against_singles("CNN", 0.99, [0.98], [0.0001])
+    assert "better than every one of them (adjusted p at most 0.012)" in sentence
+    assert "(adjusted p below 0.001)" in ensemble_against_singles("CNN", 0.99, [0.98], [0.0001])
 
 
 def test_ensemble_against_some_none_or_worse():
     some = ensemble_against_singles("improved CNN", 0.9967, [0.9953, 0.9957, 0.9963], [0.02, 0.09, 0.5])
-    assert "better than 1 of the 3 (adjusted p ≤ 0.020)" in some and "not significant" in some
+    assert "better than 1 of the 3 (adjusted p at most 0.020)" in some and "not significant" in some
     none = ensemble_against_singles("improved CNN", 0.9967, [0.9963, 0.9965], [0.6, 0.8])
     assert "no significant difference from any of them (smallest adjusted p 0.600)" in none
     worse = ensemble_against_singles("CNN", 0.98, [0.99, 0.985], [0.01, 0.3])

@@ -217,8 +217,8 @@ def ablation_sentence(rows: list[dict], reference_label: str) -> str:
 
 
 def _p_bound(p: float) -> str:
-    """'≤ 0.012' or '< 0.001': an upper bound of p-values as the reports print it."""
-    return "< 0.001" if p < 0.001 else f"≤ {p:.3f}"
+    """'at most 0.012' or 'below 0.001': an upper bound of p-values as the reports print it."""
+    return "below 0.001" if p < 0.001 else f"at most {p:.3f}"
 
 
 def ensemble_against_singles(
