@@ -114,7 +114,7 @@ def test_the_report_stage_never_trains_and_an_interactive_run_trains_into_scratc
     )
     monkeypatch.setenv(REPORT_STAGE_ENV, "1")
     with pytest.raises(
-        FileNotFoundError, match=r"no stored results for 2 run\(s\).*dvc repro train@02_dense_baseline"
+        FileNotFoundError, match=r"no stored results for \d+ run\(s\).*dvc repro train@02_dense_baseline"
     ):
         results_for("02_dense_baseline", params, root)
     monkeypatch.delenv(REPORT_STAGE_ENV)
@@ -154,7 +154,8 @@ def test_stopping_the_training_stage_stops_its_workers(tmp_path):
     assert process.wait(timeout=60) != 0
     _, alive = psutil.wait_procs(workers, timeout=30)
     assert not alive, f"workers still running: {alive}"
-    assert not list((root / "runs" / "02_dense_baseline").glob("*.json"))
+    # the scikit-learn baselines fit in a second and may finish before the stop; no dense run may be left
+    assert not list((root / "runs" / "02_dense_baseline").glob("*seed*.json"))
 
 
 def test_ctrl_c_ends_the_training_stage_with_one_line_and_exit_status_130(tmp_path):
