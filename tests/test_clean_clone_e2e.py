@@ -16,15 +16,17 @@ def test_clean_clone_reproduces_with_the_readme_command(mnist_folder, tmp_path):
     stage runs, and afterwards DVC finds nothing to do. (That a second run gives the same metrics is
     `test_same_params_and_seed_give_identical_metrics`; this test runs beside the `project` tests.)
 
-    The clone shares this environment (.venv): `-o .venv/.installed` tells make it is installed, so the
-    test checks the pipeline, not pip. It clones what is committed (HEAD)."""
+    The clone shares this environment (.venv): `-o` tells make that it and its python3 kernel are installed,
+    so the test checks the pipeline, not pip, and leaves the shared kernel spec pointing at this project's
+    interpreter, not the clone's (deleted after the test). It clones what is committed (HEAD)."""
     clone = tmp_path / "clone"
     run(["git", "clone", "-q", str(PROJECT_ROOT), str(clone)], tmp_path)
     (clone / ".venv").symlink_to(PROJECT_ROOT / ".venv")
     apply_small_profile(clone, mnist_folder)
     env = {**ENV, "PYTHONPATH": str(clone / "lib")}
     result = subprocess.run(
-        ["make", "-o", ".venv/.installed"], cwd=clone, env=env, capture_output=True, text=True
+        ["make", "-o", ".venv/.installed", "-o", ".venv/share/jupyter/kernels/python3/kernel.json"],
+        cwd=clone, env=env, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "All stages are up to date" in result.stdout

@@ -122,7 +122,7 @@ def stored_runs(models_params: dict, root=None) -> pd.DataFrame:
 
     `models_params`: label -> {notebook, metrics_key, final: run labels, validation: run labels}, as in
     `params/08_how_models_fail.yaml`. A final run takes the validation run of its own seed where there is
-    one, else the first validation run. Trains nothing in the pipeline (charrec.tasks.results_for raises
+    one, else the first; validation runs that store no model (e.g. 03's ablation seeds) are skipped. Trains nothing in the pipeline (charrec.tasks.results_for raises
     FileNotFoundError naming missing runs there); raises ValueError naming the model when no run matches."""
     from .params import notebook_params
     from .tasks import results_for
@@ -130,12 +130,13 @@ def stored_runs(models_params: dict, root=None) -> pd.DataFrame:
     rows = []
     for label, entry in models_params.items():
         results = results_for(entry["notebook"], notebook_params(entry["notebook"], root=root), root=root)
-        finals, validations = results.select(**entry["final"]), results.select(**entry["validation"])
+        finals = results.select(**entry["final"])
+        validations = [spec for spec in results.select(**entry["validation"]) if spec.test or spec.keep_model]
         if not finals or not validations:
             which = "final" if not finals else "validation"
             raise ValueError(
                 f"params/08_how_models_fail.yaml: 'models.{label}.{which}': no run of {entry['notebook']} "
-                f"has the labels {entry[which]}"
+                f"has the labels {entry[which]}" + (" and stores its model" if finals else "")
             )
         by_seed = {spec.seed: spec for spec in validations}
         for spec in finals:
