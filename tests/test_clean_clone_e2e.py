@@ -26,7 +26,10 @@ def test_clean_clone_reproduces_with_the_readme_command(mnist_folder, tmp_path):
     env = {**ENV, "PYTHONPATH": str(clone / "lib")}
     result = subprocess.run(
         ["make", "-o", ".venv/.installed", "-o", ".venv/share/jupyter/kernels/python3/kernel.json"],
-        cwd=clone, env=env, capture_output=True, text=True
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "All stages are up to date" in result.stdout

@@ -122,8 +122,9 @@ def stored_runs(models_params: dict, root=None) -> pd.DataFrame:
 
     `models_params`: label -> {notebook, metrics_key, final: run labels, validation: run labels}, as in
     `params/08_how_models_fail.yaml`. A final run takes the validation run of its own seed where there is
-    one, else the first; validation runs that store no model (e.g. 03's ablation seeds) are skipped. Trains nothing in the pipeline (charrec.tasks.results_for raises
-    FileNotFoundError naming missing runs there); raises ValueError naming the model when no run matches."""
+    one, else the first; validation runs that store no model (e.g. 03's ablation seeds) are skipped.
+    Trains nothing in the pipeline (charrec.tasks.results_for raises FileNotFoundError naming missing runs
+    there); raises ValueError naming the model when no run matches."""
     from .params import notebook_params
     from .tasks import results_for
 
